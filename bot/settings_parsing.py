@@ -1,0 +1,93 @@
+"""Small typed parsers for environment values; each failure names the setting."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names it and says how to fix it."""
+
+    def __init__(self, name: str, problem: str, fix: str) -> None:
+        self.setting = name
+        super().__init__(f"{name}: {problem}. {fix}")
+
+
+def _error(name: str, problem: str, fix: str) -> SettingsError:
+    return SettingsError(name, problem, fix)
+
+
+def parse_csv(raw: str | None) -> tuple[str, ...]:
+    """Split a comma-separated value into trimmed, non-empty items."""
+    if not raw:
+        return ()
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def parse_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """Parse true/false/yes/no/1/0; anything else is an error naming the setting."""
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise _error(name, f"is {raw!r}, not a yes/no value", "Use true or false")
+
+
+def parse_int(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:
+    """Parse a whole number within [low, high]."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise _error(
+            name, f"is {raw!r}, not a whole number", f"Use a number from {low} to {high}"
+        ) from None
+    if not low <= value <= high:
+        raise _error(name, f"is {value}, out of range", f"Use a number from {low} to {high}")
+    return value
+
+
+def parse_float(
+    env: Mapping[str, str], name: str, default: float, *, low: float, high: float
+) -> float:
+    """Parse a finite number within [low, high]."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise _error(
+            name, f"is {raw!r}, not a number", f"Use a number from {low:g} to {high:g}"
+        ) from None
+    if not math.isfinite(value) or not low <= value <= high:
+        raise _error(name, f"is {raw!r}, out of range", f"Use a number from {low:g} to {high:g}")
+    return value
+
+
+def parse_labelled_keys(
+    env: Mapping[str, str], name: str, default: tuple[tuple[str, str], ...]
+) -> tuple[tuple[str, str], ...]:
+    """Parse `key` or `key=Label` items; a bare key gets a label made from it."""
+    items = parse_csv(env.get(name))
+    if not items:
+        return default
+    result: list[tuple[str, str]] = []
+    for item in items:
+        key, _, label = item.partition("=")
+        key = key.strip()
+        if not key:
+            raise _error(
+                name, f"has an item {item!r} with no trait key", "Write items as key or key=Label"
+            )
+        result.append((key, label.strip() or key.replace("_", " ").capitalize()))
+    return tuple(result)

@@ -1,0 +1,25 @@
+"""Callback, action and block ids shared by the card builders and the listeners."""
+
+from __future__ import annotations
+
+COMMAND = "/profile"
+LOOKUP_SHORTCUT = "lookup_profile"  # the message shortcut "Look up customer"
+
+# Modals (view callback_id)
+PROFILE_VIEW = "profile_view"  # the card shown in a modal (shortcut flow); read-only
+ENTER_IDENTIFIER_VIEW = "enter_identifier"  # input box: nothing found, or the person wants another
+ALL_TRAITS_VIEW = "all_traits"
+SHARE_CONFIRM_VIEW = "share_confirm"
+
+# Inputs
+IDENTIFIER_INPUT_BLOCK = "identifier_block"
+IDENTIFIER_INPUT_ACTION = "identifier_input"
+
+# Buttons (action_id). Button values carry an opaque reference, never PII.
+ALL_TRAITS = "profile_all_traits"
+ALL_TRAITS_PAGE = "profile_all_traits_page"
+MORE_EVENTS = "profile_more_events"
+OPEN_IN_SEGMENT = "profile_open_in_segment"  # a link button: Slack still sends an action, acked
+SHARE = "profile_share"
+PICK_IDENTIFIER = "profile_pick_identifier"
+TYPE_IDENTIFIER = "profile_type_identifier"
