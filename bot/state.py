@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from bot.segment.models import Profile
 
@@ -71,3 +71,27 @@ class MembershipStore(Protocol):
     def invalidate(self, group_id: str | None = None) -> None:
         """Forget one group's members, or all of them."""
         ...
+
+
+class ContextStore(Protocol):
+    """Per-card context (requester, identifier, channel…) kept server-side under an opaque key."""
+
+    def put(self, key: str, data: dict[str, Any], ttl: float) -> None:
+        """Keep `data` under `key` for `ttl` seconds."""
+        ...
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """The data kept under `key`, or None when unknown or expired."""
+        ...
+
+
+@dataclass(frozen=True)
+class StateBundle:
+    """Every piece of state one bot process uses, in memory or shared through Redis."""
+
+    profiles: ProfileStore
+    flight: SingleFlight
+    budget: RequestBudget
+    duplicates: DuplicateGuard
+    memberships: MembershipStore
+    contexts: ContextStore
