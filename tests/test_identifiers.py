@@ -111,7 +111,9 @@ def test_custom_phone_type() -> None:
         (Identifier("user_id", "a:b c/d?e#f%g"), "user_id:a%3Ab%20c%2Fd%3Fe%23f%25g"),
     ],
 )
-def test_value_is_encoded_as_one_segment_and_separator_stays(ident: Identifier, segment: str) -> None:
+def test_value_is_encoded_as_one_segment_and_separator_stays(
+    ident: Identifier, segment: str
+) -> None:
     assert ident.path_segment == segment
 
 

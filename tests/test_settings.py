@@ -108,11 +108,17 @@ def test_secrets_never_appear_in_errors_or_repr() -> None:
     assert error.setting == "SLACK_BOT_TOKEN"
     assert "secretvalue" not in str(error)
     text = repr(settings())
-    for secret in (BASE["SLACK_BOT_TOKEN"], BASE["SLACK_SIGNING_SECRET"], BASE["SEGMENT_ACCESS_TOKEN"]):
+    for secret in (
+        BASE["SLACK_BOT_TOKEN"],
+        BASE["SLACK_SIGNING_SECRET"],
+        BASE["SEGMENT_ACCESS_TOKEN"],
+    ):
         assert secret not in text
 
 
-def test_dotenv_is_read_from_the_named_file_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dotenv_is_read_from_the_named_file_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / ".env").write_text(
         "".join(f"{k}={v}\n" for k, v in BASE.items()) + "PORT=4567\n", encoding="utf-8"
     )
