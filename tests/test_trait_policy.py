@@ -7,7 +7,7 @@ import pytest
 from bot.settings import DEFAULT_HIDDEN_TRAITS
 from bot.trait_policy import TraitPolicy, canonical_key
 
-POLICY = TraitPolicy(DEFAULT_HIDDEN_TRAITS + ("internal_*",), ("name", "plan", "password"))
+POLICY = TraitPolicy((*DEFAULT_HIDDEN_TRAITS, "internal_*"), ("name", "plan", "password"))
 
 
 @pytest.mark.parametrize(
