@@ -138,3 +138,26 @@ def test_pinned_traits_with_labels() -> None:
     s = settings(PROFILE_PINNED_TRAITS="plan=Plan tier, mrr, first_name=First")
     assert s.pinned_traits == (("plan", "Plan tier"), ("mrr", "Mrr"), ("first_name", "First"))
     assert error_for(PROFILE_PINNED_TRAITS="=Label").setting == "PROFILE_PINNED_TRAITS"
+
+
+def _names_read_by_settings() -> set[str]:
+    import re
+
+    source = (Path(__file__).parent.parent / "bot" / "settings.py").read_text(encoding="utf-8")
+    return set(re.findall(r'\(\s*env,\s*"([A-Z][A-Z0-9_]+)"', source))
+
+
+def test_env_example_lists_every_setting_and_loads() -> None:
+    example = Path(__file__).parent.parent / ".env.example"
+    listed = {
+        line.split("=", 1)[0]
+        for line in example.read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#") and "=" in line
+    }
+    read = _names_read_by_settings()
+    assert len(read) > 25
+    assert read <= listed, f"missing from .env.example: {sorted(read - listed)}"
+    assert listed <= read, f"listed but never read: {sorted(listed - read)}"
+    # The example itself is a valid configuration (placeholders have the right shapes).
+    s = load_settings({}, env_file=example)
+    assert s.allowed_usergroups == ("cs-team",)

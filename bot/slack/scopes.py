@@ -1,0 +1,30 @@
+"""The bot token scopes profile-bot needs, each with its reason; manifest.yml must match."""
+
+from __future__ import annotations
+
+# Slack Web API methods the code calls → the bot scope each one needs (None: no scope needed).
+# conversations.info needs the read scope of the conversation's kind; Share asks it whether a
+# channel is shared with another organisation before posting there.
+METHOD_SCOPES: dict[str, tuple[str, ...]] = {
+    "auth.test": (),
+    "usergroups.list": ("usergroups:read",),
+    "usergroups.users.list": ("usergroups:read",),
+    "users.info": ("users:read", "users:read.email"),
+    "conversations.info": ("channels:read", "groups:read", "im:read", "mpim:read"),
+    "chat.postMessage": ("chat:write",),
+    "views.open": (),
+    "views.update": (),
+    "views.push": (),
+}
+
+REQUIRED_BOT_SCOPES: dict[str, str] = {
+    "commands": "the /profile slash command and the 'Look up customer' message shortcut",
+    "chat:write": "posting a customer card to a conversation when a person presses Share",
+    "usergroups:read": "checking that the person is in a user group allowed to see profiles",
+    "users:read": "telling whether a message's author belongs to another organisation",
+    "users:read.email": "looking up a Slack Connect customer by the email on their Slack profile",
+    "channels:read": "refusing to share into a public channel shared with another organisation",
+    "groups:read": "refusing to share into a private channel shared with another organisation",
+    "im:read": "refusing to share into a direct message with someone from another organisation",
+    "mpim:read": "refusing to share into a group DM that includes another organisation",
+}
