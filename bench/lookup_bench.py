@@ -1,0 +1,229 @@
+"""Lookup benchmark against an in-process Profile API sandbox: `python bench/lookup_bench.py`.
+
+Prints: fan-out efficiency (lookup time ÷ slowest single route, 150 ms injected on every
+route), upstream requests per cold and warm lookup, requests for 20 concurrent identical
+lookups, and a burst of 300 distinct lookups through the 100/s limiter against a sandbox that
+answers 429 past 100 requests in any rolling second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from bisect import bisect_left
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.identifiers import Identifier
+from bot.sandbox.faults import Fault
+from bot.sandbox.profile_api import ProfileApiSandbox
+from bot.segment.errors import ProfileApiError
+from bot.segment.lookup import ProfileService, build_profile_service
+from bot.settings import load_settings
+from bot.state import NotFoundEntry
+
+LATENCY = 0.150
+
+
+def generated_customers(count: int) -> dict[str, Any]:
+    """`count` similar customers without linked accounts (same trait keys, distinct ids)."""
+    users = []
+    for i in range(count):
+        email = f"bench.user{i:04d}@example.com"
+        users.append(
+            {
+                "name": f"Bench User {i}",
+                "primary": f"email:{email}",
+                "summary": "generated for the benchmark",
+                "segment_id": f"use_bench{i:06d}",
+                "created_at": "2024-01-01T00:00:00.000Z",
+                "external_ids": [
+                    {"type": "email", "id": email},
+                    {"type": "user_id", "id": f"u_bench_{i}"},
+                ],
+                "traits": {"name": f"Bench User {i}", "plan": "pro", "logins_30d": i % 40},
+                "audiences": {"bench_audience": i % 2 == 0},
+                "computed_traits": {"bench_score": i * 1.5},
+                "accounts": [],
+                "events": [
+                    {"event": "Signed In", "minutes_ago": 10 + j, "properties": {"n": j}}
+                    for j in range(3)
+                ],
+            }
+        )
+    return {"users": users, "accounts": []}
+
+
+def ident_of(primary: str) -> Identifier:
+    id_type, _, value = primary.partition(":")
+    return Identifier(id_type, value)
+
+
+def service_for(sandbox: ProfileApiSandbox, **env: str) -> ProfileService:
+    settings = load_settings(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-bench",
+            "SLACK_SIGNING_SECRET": "bench",
+            "SEGMENT_SPACE_ID": sandbox.space_id,
+            "SEGMENT_ACCESS_TOKEN": sandbox.token,
+            "SEGMENT_PROFILE_API_URL": sandbox.base_url,
+            "PROFILE_ALLOW_ALL_USERS": "true",
+            "SEGMENT_RATE_LIMIT_RPS": "100",
+            **env,
+        },
+        env_file=None,
+    )
+    return build_profile_service(settings)
+
+
+def forget(service: ProfileService, ident: Identifier) -> None:
+    service.state.profiles.put(service.cache_key(ident), NotFoundEntry(0.0), 0)
+
+
+def busiest_second(times: list[float]) -> int:
+    times = sorted(times)
+    return max((bisect_left(times, t + 1.0) - i for i, t in enumerate(times)), default=0)
+
+
+def fan_out_ratio(sandbox: ProfileApiSandbox, idents: list[Identifier], rounds: int) -> None:
+    service = service_for(sandbox)
+    for ident in idents:
+        service.fetch_profile(ident)  # teach the trait-class catalogue
+    sandbox.add_fault(Fault(route="*", latency=LATENCY))
+    client, deadline = service.client, lambda: time.monotonic() + 5
+    calls = {
+        "traits": lambda i: client.traits(i, deadline=deadline()),
+        "events": lambda i: client.events(i, deadline=deadline()),
+        "external_ids": lambda i: client.external_ids(i, deadline=deadline()),
+        "links": lambda i: client.links(i, deadline=deadline()),
+    }
+    single: dict[str, list[float]] = {name: [] for name in calls}
+    lookups: list[float] = []
+    for n in range(rounds):
+        ident = idents[n % len(idents)]
+        for name, call in calls.items():
+            started = time.perf_counter()
+            call(ident)
+            single[name].append(time.perf_counter() - started)
+        forget(service, ident)
+        started = time.perf_counter()
+        service.fetch_profile(ident)
+        lookups.append(time.perf_counter() - started)
+    sandbox.clear_faults()
+    slowest = max(statistics.median(v) for v in single.values())
+    lookup = statistics.median(lookups)
+    print(
+        f"1. Fan-out with {LATENCY * 1000:.0f} ms injected on every route ({rounds} cold lookups)"
+    )
+    for name, values in single.items():
+        print(f"     single {name:<13} median {statistics.median(values) * 1000:7.1f} ms")
+    print(f"     whole lookup        median {lookup * 1000:7.1f} ms")
+    print(f"     lookup ÷ slowest single route = {lookup / slowest:.2f}  (serial would be ≈ 4)")
+    service.close()
+
+
+def request_counts(sandbox: ProfileApiSandbox, ident: Identifier) -> None:
+    service = service_for(sandbox)
+    service.fetch_profile(ident)
+    forget(service, ident)
+    before = service.client.request_count
+    service.fetch_profile(ident)
+    cold = service.client.request_count - before
+    before = service.client.request_count
+    service.fetch_profile(ident)
+    warm = service.client.request_count - before
+    print("2. Upstream requests per lookup (trait-class catalogue warm)")
+    print(f"     cold: {cold}    warm (cached): {warm}")
+    forget(service, ident)
+    sandbox.add_fault(Fault(route="*", latency=LATENCY))
+    before = service.client.request_count
+    barrier = threading.Barrier(20)
+
+    def lookup() -> None:
+        barrier.wait()
+        service.fetch_profile(ident)
+
+    threads = [threading.Thread(target=lookup) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    sandbox.clear_faults()
+    print("3. 20 concurrent identical cold lookups (150 ms per route)")
+    print(f"     upstream requests: {service.client.request_count - before}")
+    service.close()
+
+
+def burst(sandbox: ProfileApiSandbox, idents: list[Identifier]) -> None:
+    sandbox.set_rate_limit(100)
+    service = service_for(sandbox, PROFILE_LOOKUP_DEADLINE_SECONDS="60")
+    service.fetch_profile(idents[0])  # learn trait classes, so each lookup is 4 requests
+    time.sleep(1.2)  # let the limiter's window and the sandbox's empty out
+    sandbox.clear_requests()
+    before = service.client.request_count
+    outcomes: Counter[str] = Counter()
+    lock = threading.Lock()
+    barrier = threading.Barrier(len(idents) - 1)
+
+    def lookup(ident: Identifier) -> None:
+        barrier.wait()
+        try:
+            result = service.fetch_profile(ident)
+            outcome = "partial" if result.profile.is_partial else "ok"
+        except ProfileApiError as error:
+            outcome = error.kind.value
+        with lock:
+            outcomes[outcome] += 1
+
+    threads = [threading.Thread(target=lookup, args=(i,)) for i in idents[1:]]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    total = time.monotonic() - started
+    recorded = sandbox.requests()
+    sent = service.client.request_count - before
+    print(f"4. Burst of {len(threads)} distinct cold lookups, limiter 100/s, sandbox limit 100/s")
+    print(f"     upstream requests: {sent} ({sent / len(threads):.2f} per lookup)")
+    print(
+        f"     most requests in any rolling 1 s window: {busiest_second([r.at for r in recorded])}"
+    )
+    print(f"     429 answers: {sum(1 for r in recorded if r.status == 429)}")
+    print(f"     total time: {total:.2f} s")
+    print(f"     outcomes: {dict(outcomes)}")
+    service.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--burst", type=int, default=300)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "customers.json"
+        path.write_text(json.dumps(generated_customers(args.burst + 1)), encoding="utf-8")
+        with ProfileApiSandbox(rate_limit_rps=None) as sample:
+            no_accounts = [
+                ident_of(c.identifier)
+                for c in sample.customers()
+                if c.identifier in ("phone:+15555550123", "email:liam.obrien@example.com")
+                or c.identifier == "email:tom.becker@example.org"
+            ]
+            fan_out_ratio(sample, no_accounts, args.rounds)
+            request_counts(sample, no_accounts[0])
+        with ProfileApiSandbox(rate_limit_rps=100, customers_path=path) as generated:
+            idents = [ident_of(c.identifier) for c in generated.customers()]
+            burst(generated, idents)
+
+
+if __name__ == "__main__":
+    main()

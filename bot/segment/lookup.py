@@ -1,0 +1,251 @@
+"""One customer lookup: cache, single-flight, then every route at once under one deadline."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from bot.identifiers import ACCOUNT_ID_TYPE, Identifier
+from bot.segment import models as m
+from bot.segment.catalog import TraitClassCatalog
+from bot.segment.client import ProfileApiClient
+from bot.segment.errors import ErrorKind, ProfileApiError
+from bot.segment.fanout import FanOut
+from bot.segment.sections import (
+    account_trait_keys,
+    clean_events,
+    clean_external_ids,
+    clean_traits,
+    drop_hidden,
+    linked_account,
+    usable_group_ids,
+)
+from bot.settings import Settings
+from bot.state import NotFoundEntry, StateBundle
+from bot.state_memory import memory_state
+from bot.trait_policy import TraitPolicy
+
+# A profile with a failed section is kept only briefly: long enough to absorb a burst of
+# repeat lookups, short enough that "try again" soon fetches it afresh.
+PARTIAL_TTL_SECONDS = 5.0
+EXTERNAL_IDS_LIMIT = 25
+_CORE_SECTIONS = ("traits", "events", "external_ids", "links")
+_SECTION_OF = {"links": m.SECTION_ACCOUNTS}
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    """A profile and whether it came from the cache."""
+
+    profile: m.Profile
+    cached: bool
+
+
+class ProfileService:
+    """Finds customers' profiles: the one entry point the Slack side uses."""
+
+    def __init__(
+        self,
+        client: ProfileApiClient,
+        settings: Settings,
+        state: StateBundle,
+        *,
+        catalog: TraitClassCatalog | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.client = client
+        self.settings = settings
+        self.state = state
+        self.catalog = catalog or TraitClassCatalog(clock=clock)
+        self.policy = TraitPolicy(settings.hidden_traits, settings.shareable_traits)
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._executor = ThreadPoolExecutor(
+            max_workers=settings.worker_threads, thread_name_prefix="profile-fetch"
+        )
+
+    def cache_key(self, ident: Identifier) -> str:
+        """HMAC of the normalised identifier: the raw value never becomes a key."""
+        message = f"{ident.collection}|{ident.type}|{ident.value}".encode()
+        return hmac.new(self.settings.audit_hash_key.encode(), message, hashlib.sha256).hexdigest()
+
+    def _deadline(self) -> float:
+        return self._clock() + self.settings.lookup_deadline_seconds
+
+    def fetch_profile(self, ident: Identifier) -> LookupResult:
+        """The profile (from cache when fresh), or ProfileApiError when no card can be made."""
+        key = self.cache_key(ident)
+        entry = self.state.profiles.get(key)
+        if isinstance(entry, NotFoundEntry):
+            raise ProfileApiError(ErrorKind.NOT_FOUND, "no profile (remembered)")
+        if entry is not None:
+            return LookupResult(entry, cached=True)
+        deadline = self._deadline()
+        try:
+            profile = self.state.flight.do(key, lambda: self._load(ident, key, deadline), deadline)
+        except TimeoutError:
+            raise ProfileApiError(ErrorKind.TIMEOUT, "lookup did not finish in time") from None
+        return LookupResult(profile, cached=False)
+
+    def fetch_events_page(self, ident: Identifier, cursor: str | None) -> m.EventsPage:
+        """One more page of events (for the card's "More events" button)."""
+        page = self.client.events(
+            ident, deadline=self._deadline(), limit=self.settings.events_page_size, cursor=cursor
+        )
+        return clean_events(page, self.policy)
+
+    def fetch_traits_page(self, ident: Identifier, cursor: str | None) -> m.TraitsPage:
+        """One page of up to 200 traits (for the "All traits" view), hidden ones dropped."""
+        page = self.client.traits(ident, deadline=self._deadline(), cursor=cursor)
+        return clean_traits(page, self.policy)
+
+    def close(self) -> None:
+        """Stop the worker pool and close upstream connections."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self.client.close()
+
+    def _load(self, ident: Identifier, key: str, deadline: float) -> m.Profile:
+        fan = FanOut(self._executor, deadline, self._clock)
+        c = self.client
+        fan.submit(
+            "traits",
+            c.all_traits,
+            ident,
+            deadline=deadline,
+            max_pages=self.settings.max_trait_pages,
+        )
+        if ident.collection == "users":
+            # events/external_ids/links are documented for users only.
+            fan.submit(
+                "events", c.events, ident, deadline=deadline, limit=self.settings.events_page_size
+            )
+            fan.submit(
+                "external_ids", c.external_ids, ident, deadline=deadline, limit=EXTERNAL_IDS_LIMIT
+            )
+            fan.submit("links", c.links, ident, deadline=deadline)
+        # Account keys would muddle the users' catalogue: only user lookups refresh it.
+        refreshing = ident.collection == "users" and self.catalog.claim_refresh()
+        if refreshing:
+            for name, trait_class in (("audience", "audience"), ("computed", "computed_trait")):
+                fan.submit(name, c.traits, ident, deadline=deadline, trait_class=trait_class)
+        accounts: list[str] = []
+        while names := fan.next_done():
+            if "traits" in names and _kind(fan.outcome("traits")[1]) is ErrorKind.NOT_FOUND:
+                fan.abort()
+            if "links" in names:
+                group_ids, _ = fan.outcome("links")
+                for group_id in usable_group_ids(group_ids or ()):
+                    fan.submit(f"account:{group_id}", self._account, group_id, deadline)
+                    accounts.append(group_id)
+        try:
+            profile = self._assemble(ident, fan, accounts, refreshing)
+        except ProfileApiError as error:
+            if error.kind is ErrorKind.NOT_FOUND:
+                found = NotFoundEntry(fetched_at=self._wall_clock())
+                self.state.profiles.put(key, found, self.settings.not_found_ttl_seconds)
+            raise
+        ttl = self.settings.cache_ttl_seconds
+        self.state.profiles.put(
+            key, profile, min(ttl, PARTIAL_TTL_SECONDS) if profile.errors else ttl
+        )
+        return profile
+
+    def _account(self, group_id: str, deadline: float) -> m.LinkedAccount:
+        account = Identifier(ACCOUNT_ID_TYPE, group_id)
+        keys = account_trait_keys(self.policy)
+        page = self.client.traits(account, deadline=deadline, include=keys, limit=len(keys) or 1)
+        return m.LinkedAccount(group_id, traits=drop_hidden(page.traits, self.policy))
+
+    def _assemble(
+        self, ident: Identifier, fan: FanOut, accounts: list[str], refreshing: bool
+    ) -> m.Profile:
+        results: dict[str, Any] = {}
+        errors: dict[str, ProfileApiError] = {}
+        for name in fan.names():
+            value, error = fan.outcome(name)
+            if error is None:
+                results[name] = value
+            else:
+                errors[name] = error
+        audience_keys, computed_keys, unclassified = self.catalog.absorb(
+            refreshing,
+            traits=_traits_of(results.get("traits")),
+            audiences=_traits_of(results.get("audience")),
+            computed=_traits_of(results.get("computed")),
+        )
+        class_error = (errors.get("audience") or errors.get("computed")) if unclassified else None
+        traits_error = errors.get("traits")
+        if traits_error is not None and traits_error.kind is ErrorKind.NOT_FOUND:
+            raise traits_error
+        for error in errors.values():
+            if error.kind is ErrorKind.UNAUTHORIZED:
+                raise error
+        core = [n for n in _CORE_SECTIONS if n in fan.names()]
+        if traits_error is not None and (
+            traits_error.kind is ErrorKind.CIRCUIT_OPEN or all(n in errors for n in core)
+        ):
+            raise traits_error
+        section_errors = {
+            _SECTION_OF.get(n, n): m.SectionError.from_error(e)
+            for n, e in errors.items()
+            if n in core
+        }
+        if class_error is not None:  # nothing to classify with: say so on the card
+            section_errors[m.SECTION_AUDIENCES] = m.SectionError.from_error(class_error)
+            section_errors[m.SECTION_COMPUTED] = m.SectionError.from_error(class_error)
+        traits_page = results.get("traits") or m.TraitsPage(traits={}, complete=True)
+        visible = drop_hidden(traits_page.traits, self.policy)
+        plain, audiences, computed = self.catalog.split(
+            visible, audiences=audience_keys, computed=computed_keys
+        )
+        events = clean_events(results.get("events") or m.EventsPage((), None), self.policy)
+        return m.Profile(
+            identifier=ident,
+            fetched_at=self._wall_clock(),
+            traits=plain,
+            traits_complete=traits_page.complete,
+            audiences=audiences,
+            computed_traits=computed,
+            external_ids=clean_external_ids(results.get("external_ids") or (), self.policy),
+            events=events.events,
+            events_cursor=events.next_cursor,
+            accounts=tuple(
+                linked_account(g, results.get(f"account:{g}"), errors.get(f"account:{g}"))
+                for g in accounts
+            ),
+            errors=section_errors,
+        )
+
+
+def _kind(error: ProfileApiError | None) -> ErrorKind | None:
+    return None if error is None else error.kind
+
+
+def _traits_of(page: m.TraitsPage | None) -> Mapping[str, Any] | None:
+    return None if page is None else page.traits
+
+
+def build_profile_service(
+    settings: Settings,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    state: StateBundle | None = None,
+) -> ProfileService:
+    """A ProfileService for `settings` (in-memory state unless `state` is given)."""
+    bundle = state or memory_state(settings)
+    client = ProfileApiClient(
+        base_url=settings.segment_profile_api_url,
+        space_id=settings.segment_space_id,
+        token=settings.segment_access_token,
+        transport=transport,
+        budget=bundle.budget,
+    )
+    return ProfileService(client, settings, bundle)

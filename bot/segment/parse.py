@@ -1,0 +1,178 @@
+"""Decode Profile API bodies defensively and check their shapes before anything uses them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, NoReturn
+
+from bot.segment.models import Event, EventsPage, ExternalId, TraitsPage
+
+MAX_DEPTH = 64  # deeper JSON than this is not a profile; refuse it before anything recurses
+
+
+class ShapeError(ValueError):
+    """The body is not the JSON shape the route documents; the message holds no body content."""
+
+
+def _reject_constant(name: str) -> NoReturn:
+    raise ShapeError(f"non-standard JSON constant {name}")
+
+
+def decode_json(body: bytes) -> Any:
+    """Strict UTF-8 JSON: no BOM, NaN/Infinity, lone surrogates, or nesting over MAX_DEPTH."""
+    try:
+        text = body.decode("utf-8")
+        doc = json.loads(text, parse_constant=_reject_constant)
+    except ShapeError:
+        raise
+    except RecursionError:
+        raise ShapeError("JSON nested too deeply") from None
+    except UnicodeError:
+        raise ShapeError("body is not UTF-8") from None
+    except ValueError:  # JSONDecodeError, and ints longer than Python's digit limit
+        raise ShapeError("body is not valid JSON") from None
+    _check_tree(doc)
+    return doc
+
+
+def _check_tree(doc: Any) -> None:
+    # Iterative, so a deep document cannot exhaust the stack here either.
+    stack: list[tuple[Any, int]] = [(doc, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ShapeError("JSON nested too deeply")
+        if isinstance(node, str):
+            _check_text(node)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                _check_text(key)
+                stack.append((value, depth + 1))
+        elif isinstance(node, list):
+            stack.extend((item, depth + 1) for item in node)
+
+
+def _check_text(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeError:  # a lone surrogate such as "\ud800" decodes but cannot be sent on
+        raise ShapeError("JSON string is not valid Unicode") from None
+
+
+def _object(doc: Any, what: str) -> dict[str, Any]:
+    if not isinstance(doc, dict):
+        raise ShapeError(f"{what} is not a JSON object")
+    return doc
+
+
+def _list_or_null(doc: dict[str, Any], key: str) -> list[Any]:
+    # Segment's backend is written in Go, whose JSON encoder writes an empty (nil) slice as
+    # null; ethyca/fides guards `data is None` on /events. So a null list means "none".
+    value = doc.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ShapeError(f"{key} is not a list")
+    return value
+
+
+def _optional_str(item: dict[str, Any], key: str) -> str | None:
+    value = item.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise ShapeError(f"{key} is not a string")
+
+
+def _cursor(doc: dict[str, Any]) -> tuple[bool, str | None]:
+    """(has_more, next) from an optional `cursor` object; an empty `next` means none."""
+    raw = doc.get("cursor")
+    if raw is None:
+        return False, None
+    cursor = _object(raw, "cursor")
+    has_more = cursor.get("has_more", False)
+    if not isinstance(has_more, bool):
+        raise ShapeError("cursor.has_more is not a boolean")
+    following = _optional_str(cursor, "next")
+    return has_more, following or None
+
+
+def parse_traits_page(doc: Any) -> TraitsPage:
+    """`{"traits": {...}, "cursor": {...}}`; `traits: null` or a list is malformed."""
+    body = _object(doc, "body")
+    traits = _object(body.get("traits"), "traits")
+    has_more, following = _cursor(body)
+    return TraitsPage(
+        traits=dict(traits), complete=not has_more, next_cursor=following if has_more else None
+    )
+
+
+def parse_events_page(doc: Any) -> EventsPage:
+    """`{"data": [event, ...] | null, "cursor": {...}}` as a page of events."""
+    body = _object(doc, "body")
+    events = []
+    for raw in _list_or_null(body, "data"):
+        item = _object(raw, "event")
+        properties = item.get("properties")
+        if properties is None:
+            properties = {}
+        events.append(
+            Event(
+                event=_optional_str(item, "event") or _optional_str(item, "type") or "",
+                type=_optional_str(item, "type") or "",
+                timestamp=_optional_str(item, "timestamp"),
+                properties=_object(properties, "properties"),
+                message_id=_optional_str(item, "message_id"),
+            )
+        )
+    has_more, following = _cursor(body)
+    return EventsPage(events=tuple(events), next_cursor=following if has_more else None)
+
+
+def parse_external_ids(doc: Any) -> list[ExternalId]:
+    """`{"data": [{"type", "id", "source_id", "created_at", ...}]}` as ExternalIds."""
+    body = _object(doc, "body")
+    result = []
+    for raw in _list_or_null(body, "data"):
+        item = _object(raw, "external id")
+        id_type, value = _optional_str(item, "type"), _optional_str(item, "id")
+        if not id_type or value is None:
+            raise ShapeError("external id without type or id")
+        result.append(
+            ExternalId(
+                type=id_type,
+                id=value,
+                source_id=_optional_str(item, "source_id"),
+                created_at=_optional_str(item, "created_at"),
+            )
+        )
+    return result
+
+
+def parse_links(doc: Any, id_type: str) -> list[str]:
+    """The `id_type` ids (e.g. group_id) of the linked profiles, in order, without repeats."""
+    body = _object(doc, "body")
+    found: dict[str, None] = {}
+    for raw in _list_or_null(body, "data"):
+        link = _object(raw, "link")
+        external_ids = link.get("external_ids")
+        if external_ids is None:
+            continue
+        if not isinstance(external_ids, list):
+            raise ShapeError("link external_ids is not a list")
+        for raw_id in external_ids:
+            item = _object(raw_id, "link external id")
+            value = _optional_str(item, "id")
+            if _optional_str(item, "type") == id_type and value:
+                found.setdefault(value, None)
+    return list(found)
+
+
+def parse_metadata(doc: Any) -> dict[str, Any]:
+    """`{"metadata": {...}}`; a top-level `segment_id` (seen by ethyca/fides, not in the docs)
+    is kept under that key when present."""
+    body = _object(doc, "body")
+    metadata = dict(_object(body.get("metadata"), "metadata"))
+    segment_id = body.get("segment_id")
+    if isinstance(segment_id, str) and "segment_id" not in metadata:
+        metadata["segment_id"] = segment_id
+    return metadata
