@@ -1,0 +1,1 @@
+"""Redis implementations of the state Protocols, each falling back to memory."""
