@@ -1,0 +1,43 @@
+"""Pure Block Kit builders: profiles, errors and notices in, plain message and modal dicts out."""
+
+from bot.slack.cards.errors import build_error_message, build_error_view
+from bot.slack.cards.events import build_events_message
+from bot.slack.cards.notices import (
+    build_access_unavailable_message,
+    build_denied_message,
+    build_enter_identifier_view,
+    build_help_message,
+    build_invalid_input_message,
+    build_loading_message,
+    build_loading_view,
+    build_notice_message,
+    build_notice_view,
+    build_pick_identifier_view,
+)
+from bot.slack.cards.options import CardOptions
+from bot.slack.cards.profile import build_profile_message, build_profile_view
+from bot.slack.cards.sharing import build_share_confirm_view, build_shared_message
+from bot.slack.cards.traits_view import build_all_traits_view, page_count
+
+__all__ = [
+    "CardOptions",
+    "build_access_unavailable_message",
+    "build_all_traits_view",
+    "build_denied_message",
+    "build_enter_identifier_view",
+    "build_error_message",
+    "build_error_view",
+    "build_events_message",
+    "build_help_message",
+    "build_invalid_input_message",
+    "build_loading_message",
+    "build_loading_view",
+    "build_notice_message",
+    "build_notice_view",
+    "build_pick_identifier_view",
+    "build_profile_message",
+    "build_profile_view",
+    "build_share_confirm_view",
+    "build_shared_message",
+    "page_count",
+]

@@ -1,0 +1,106 @@
+"""The profile card: an ephemeral message or a modal built from one `Profile`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bot.segment.models import (
+    SECTION_ACCOUNTS,
+    SECTION_AUDIENCES,
+    SECTION_COMPUTED,
+    SECTION_EVENTS,
+    SECTION_EXTERNAL_IDS,
+    SECTION_TRAITS,
+    Profile,
+)
+from bot.slack import ids
+from bot.slack import text as t
+from bot.slack.cards import sections
+from bot.slack.cards.blocks import Block, actions, button, context, divider, header, message, modal
+from bot.slack.cards.common import customer_name, segment_url
+from bot.slack.cards.errors import section_error_line
+from bot.slack.cards.options import CardOptions
+
+MAX_OTHER_ERRORS = 2  # failed sections the card has no place for (e.g. metadata)
+_Section = tuple[str, Callable[[Profile, CardOptions], list[Block]]]
+# Each section in card order; a failed one is replaced by a context line saying why.
+_SECTIONS: tuple[_Section, ...] = (
+    (SECTION_TRAITS, sections.trait_blocks),
+    (SECTION_AUDIENCES, lambda p, o: sections.audience_blocks(p, o.policy)),
+    (SECTION_COMPUTED, lambda p, o: sections.computed_blocks(p, o.policy)),
+    (SECTION_ACCOUNTS, sections.account_blocks),
+    (SECTION_EVENTS, lambda p, o: sections.event_blocks(p, o.policy)),
+)
+
+
+def display_name(profile: Profile, options: CardOptions) -> str:
+    """The header text: the customer's name, else email trait, else the identifier looked up."""
+    return customer_name(profile.traits, options.policy) or profile.identifier.display()
+
+
+def fetched_line(profile: Profile, prefix: str) -> str:
+    """The footer: "<prefix> · fetched <date token>"."""
+    return f"{prefix} · fetched {t.date_token(profile.fetched_at)}"
+
+
+def card_buttons(profile: Profile, options: CardOptions, ref: str) -> Block:
+    """All traits, More events (when there is a next page), Open in Segment, Share."""
+    elements = [button("All traits", ids.ALL_TRAITS, value=ref)]
+    if profile.events_cursor:
+        elements.append(button("More events", ids.MORE_EVENTS, value=ref))
+    url = segment_url(options.workspace_slug, options.space_id)
+    if url is not None:
+        elements.append(button("Open in Segment", ids.OPEN_IN_SEGMENT, value=ref, url=url))
+    if options.sharing_enabled:
+        elements.append(button("Share", ids.SHARE, value=ref))
+    return actions(elements)
+
+
+def _error_blocks(profile: Profile, names: list[str]) -> list[Block]:
+    return [context(section_error_line(name, profile.errors[name])) for name in names]
+
+
+def card_blocks(profile: Profile, options: CardOptions, *, ref: str) -> list[Block]:
+    """The card's blocks: identity, key traits, audiences, accounts, events, buttons, footer."""
+    policy = options.policy
+    errors = list(profile.errors)
+    looked_up = t.escape_truncated(profile.identifier.display(), 300)
+    partial = " · :warning: partial profile" if profile.is_partial else ""
+    blocks: list[Block] = [
+        header(display_name(profile, options), emoji=False),
+        context(f":mag: {looked_up}{partial}"),
+    ]
+    if SECTION_EXTERNAL_IDS in errors:
+        blocks += _error_blocks(profile, [SECTION_EXTERNAL_IDS])
+    else:
+        blocks += sections.identifier_blocks(profile, policy)
+    blocks.append(divider())
+    for name, build in _SECTIONS:
+        blocks += _error_blocks(profile, [name]) if name in errors else build(profile, options)
+    known = {SECTION_EXTERNAL_IDS, *(name for name, _ in _SECTIONS)}
+    others = [name for name in errors if name not in known]
+    blocks += _error_blocks(profile, others[:MAX_OTHER_ERRORS])
+    if len(others) > MAX_OTHER_ERRORS:
+        blocks.append(context(f":warning: {len(others) - MAX_OTHER_ERRORS:,} more parts failed"))
+    blocks.append(card_buttons(profile, options, ref))
+    blocks.append(context(fetched_line(profile, ":lock: Only visible to you")))
+    return blocks
+
+
+def build_profile_message(profile: Profile, options: CardOptions, *, ref: str) -> dict[str, Any]:
+    """The ephemeral profile card with its buttons (values carry only `ref`)."""
+    fallback = "Customer profile (partial)" if profile.is_partial else "Customer profile"
+    return message(fallback, card_blocks(profile, options, ref=ref))
+
+
+def build_profile_view(
+    profile: Profile, options: CardOptions, *, ref: str, private_metadata: str
+) -> dict[str, Any]:
+    """The same card in a read-only modal."""
+    return modal(
+        "Customer profile",
+        card_blocks(profile, options, ref=ref),
+        callback_id=ids.PROFILE_VIEW,
+        private_metadata=private_metadata,
+    )

@@ -1,0 +1,100 @@
+"""The shared copy of a card (shareable traits only, no buttons) and its confirmation modal."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.segment.models import Profile
+from bot.slack import ids
+from bot.slack import text as t
+from bot.slack.cards.blocks import Block, context, divider, fields_section, header, message, modal
+from bot.slack.cards.blocks import section as section_block
+from bot.slack.cards.common import (
+    customer_name,
+    index_by_canonical,
+    label_field,
+    safe_label,
+    visible_items,
+)
+from bot.slack.cards.options import CardOptions
+from bot.slack.cards.profile import fetched_line
+from bot.trait_policy import canonical_key
+
+SHARED_VALUE_TEXT = 300
+_SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+
+
+def shared_fields(profile: Profile, options: CardOptions) -> list[str]:
+    """Fields for the shareable traits present, in the configured order, labelled like the card."""
+    policy = options.policy
+    index = index_by_canonical(visible_items(profile.traits, policy))
+    labels = {canonical_key(key): label for key, label in options.pinned_traits}
+    fields: list[str] = []
+    seen: set[str] = set()
+    for key in options.shareable_traits:
+        folded = canonical_key(key)
+        found = index.get(folded)
+        if found is None or folded in seen or not policy.is_shareable(found[0]):
+            continue
+        seen.add(folded)
+        label = safe_label(labels.get(folded, found[0]))
+        fields.append(label_field(label, found[1], policy, value_limit=SHARED_VALUE_TEXT))
+    return fields[: t.MAX_FIELDS]
+
+
+def _shared_blocks(profile: Profile, options: CardOptions, shared_by: str) -> list[Block]:
+    policy = options.policy
+    # Only a shareable trait may name the customer; never the identifier (an email or phone).
+    name = customer_name(profile.traits, policy, allowed=policy.is_shareable)
+    blocks: list[Block] = [header(name or "Customer profile", emoji=False)]
+    fields = shared_fields(profile, options)
+    if fields:
+        blocks.append(fields_section(fields))
+    else:
+        blocks.append(section_block("No shareable traits for this customer."))
+    blocks.append(context(fetched_line(profile, f"Shared by {shared_by}")))
+    return blocks
+
+
+def _mention(user_id: str) -> str:
+    # Only a well-formed Slack user id becomes a mention; anything else is shown as text.
+    if _SLACK_USER_ID.match(user_id):
+        return f"<@{user_id}>"
+    return t.escape_truncated(user_id, 40) or "a teammate"
+
+
+def build_shared_message(
+    profile: Profile, options: CardOptions, *, shared_by_user_id: str
+) -> dict[str, Any]:
+    """The copy posted to the channel: shareable traits only, no buttons, "Shared by <@U…>"."""
+    blocks = _shared_blocks(profile, options, _mention(shared_by_user_id))
+    return message("A customer profile was shared", blocks)
+
+
+def build_share_confirm_view(
+    profile: Profile, options: CardOptions, *, ref: str, channel_is_external: bool
+) -> dict[str, Any]:
+    """Confirm before posting, showing exactly what the channel will see."""
+    intro: list[Block] = [
+        section_block(
+            ":loudspeaker: This posts the card below to the channel. Everyone in the channel "
+            "will see it; it has only the traits your admin marked as shareable."
+        )
+    ]
+    if channel_is_external:
+        intro.append(
+            section_block(
+                ":warning: *This channel is shared with people outside your organisation.* "
+                "They will see the card too."
+            )
+        )
+    preview = _shared_blocks(profile, options, "you")
+    return modal(
+        "Share to channel",
+        [*intro, context("*Preview*"), divider(), *preview],
+        callback_id=ids.SHARE_CONFIRM_VIEW,
+        submit="Share",
+        close="Cancel",
+        private_metadata=ref,
+    )
