@@ -1,0 +1,29 @@
+"""A hardened echo WSGI app, importable by gunicorn in tests: answers with the body's size and hash.
+
+gunicorn (the production server) decodes chunked bodies and sets wsgi.input_terminated, which
+wsgiref does not; this app lets the hardening tests cover that path over real HTTP.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from wsgiref.types import StartResponse, WSGIEnvironment
+
+from bot.slack.hardening import harden
+
+
+def echo(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+    """200 with {"length", "sha256"} of the body the app was handed."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length)
+    out = json.dumps({"length": len(body), "sha256": hashlib.sha256(body).hexdigest()}).encode()
+    start_response(
+        "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(out)))]
+    )
+    return [out]
+
+
+app = harden(echo, max_body_bytes=int(os.environ.get("HARDENED_ECHO_MAX_BODY", "4096")))
