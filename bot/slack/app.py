@@ -1,0 +1,36 @@
+"""The Bolt app: a thin factory wiring middleware (dedupe, then the access gate) and listeners."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import App
+
+from bot.settings import Settings
+from bot.slack.dedupe import make_dedupe_middleware
+from bot.slack.gate import make_gate_middleware
+from bot.slack.listeners import register_listeners
+from bot.slack.services import AppServices, build_services
+
+
+def build_app(settings: Settings, *, services: AppServices | None = None) -> App:
+    """A Bolt App for `settings`; `services` defaults to `build_services(settings)`."""
+    services = services if services is not None else build_services(settings)
+    app = App(
+        # The token travels in `client` (built from settings.slack_bot_token and slack_api_url);
+        # passing it twice only makes Bolt warn that it ignores the second copy.
+        signing_secret=settings.slack_signing_secret,
+        client=services.web_client,
+        # auth.test would run in the constructor; Bolt still calls it (once) on the first request.
+        token_verification_enabled=False,
+        # Listeners ack and hand slow work to services.jobs, so Bolt's pool only runs acks; it is
+        # still sized up from Bolt's default of 5 so a burst of clicks never waits for a thread.
+        process_before_response=False,
+        listener_executor=ThreadPoolExecutor(
+            max_workers=max(8, settings.worker_threads), thread_name_prefix="bolt-listener"
+        ),
+    )
+    app.use(make_dedupe_middleware(services.state.duplicates))
+    app.use(make_gate_middleware(services))
+    register_listeners(app, services)
+    return app

@@ -1,0 +1,17 @@
+"""All listeners of the Slack app, registered in one place."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.slack.listeners import actions, commands, events, shortcuts, views
+from bot.slack.services import AppServices
+
+
+def register_listeners(app: App, services: AppServices) -> None:
+    """Register commands, shortcuts, buttons, view submissions and events on `app`."""
+    commands.register(app, services)
+    shortcuts.register(app, services)
+    actions.register(app, services)
+    views.register(app, services)
+    events.register(app, services)

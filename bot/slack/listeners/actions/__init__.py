@@ -1,0 +1,46 @@
+"""Button listeners. Every one checks that the clicker is the person who asked (via the ref)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.slack import ids
+from bot.slack.listeners.actions.all_traits import handle_all_traits, handle_page
+from bot.slack.listeners.actions.more_events import handle_more_events
+from bot.slack.listeners.actions.pick_identifier import handle_pick, handle_type_instead
+from bot.slack.listeners.actions.share import handle_share
+from bot.slack.services import AppServices
+
+Handler = Callable[[AppServices, Ack, dict[str, Any], WebClient], None]
+
+
+def register(app: App, services: AppServices) -> None:
+    """Register every card button."""
+    handlers: dict[str, Handler] = {
+        ids.ALL_TRAITS: handle_all_traits,
+        ids.ALL_TRAITS_PAGE: handle_page,
+        ids.MORE_EVENTS: handle_more_events,
+        ids.SHARE: handle_share,
+        ids.PICK_IDENTIFIER: handle_pick,
+        ids.TYPE_IDENTIFIER: handle_type_instead,
+    }
+    for action_id, handler in handlers.items():
+        app.action(action_id)(_bind(services, handler))
+
+    def open_in_segment(ack: Ack) -> None:
+        # A URL button: Slack opens the link itself and still sends an action to acknowledge.
+        ack()
+
+    app.action(ids.OPEN_IN_SEGMENT)(open_in_segment)
+
+
+def _bind(services: AppServices, handler: Handler) -> Callable[..., None]:
+    def listener(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        handler(services, ack, body, client)
+
+    listener.__name__ = handler.__name__
+    return listener

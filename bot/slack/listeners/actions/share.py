@@ -1,0 +1,79 @@
+""" "Share": check the sharing policy, then show a preview to confirm in a modal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+
+from bot.segment.errors import ProfileApiError
+from bot.slack import cards, payloads
+from bot.slack.context import CardContext
+from bot.slack.delivery import ModalError, open_modal, push_modal, update_modal
+from bot.slack.listeners.common import card_for_actor, run_for_modal
+from bot.slack.lookup_flow import audit
+from bot.slack.notices import notice_view, notify_text_later
+from bot.slack.services import AppServices
+from bot.slack.sharing import DISABLED_TEXT, check_share
+
+MODAL_FAILED_TEXT = "Slack didn't open the window in time. Please press Share again."
+
+
+def handle_share(services: AppServices, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    """Refuse at once when sharing is off; else a loading modal, then the confirm preview."""
+    ack()
+    context = card_for_actor(services, client, body, payloads.action_value(body))
+    if context is None:
+        return
+    ref = payloads.action_value(body)
+    if not services.settings.sharing_enabled:
+        audit(services, context, action="share", outcome="share_refused", detail="disabled")
+        notify_text_later(services.jobs, client, body, DISABLED_TEXT)
+        return
+    loading = cards.build_loading_view("Preparing to share…")
+    try:
+        if payloads.in_modal(body):
+            view_id = push_modal(client, payloads.trigger_id(body), loading)
+        else:
+            view_id = open_modal(client, payloads.trigger_id(body), loading)
+    except ModalError:
+        notify_text_later(services.jobs, client, body, MODAL_FAILED_TEXT)
+        return
+    run_for_modal(
+        services,
+        client,
+        "share preview",
+        view_id,
+        lambda: show_confirm(services, client, context, ref, view_id),
+    )
+
+
+def show_confirm(
+    services: AppServices, client: WebClient, context: CardContext, ref: str, view_id: str
+) -> None:
+    """Job body: the policy check, then the preview of exactly what would be posted."""
+    ident = context.identifier
+    if ident is None:
+        return
+    check = check_share(services.settings, client, context.channel_id)
+    if not check.allowed:
+        audit(
+            services,
+            context,
+            action="share",
+            outcome="share_refused",
+            identifier=ident,
+            detail=check.code,
+        )
+        update_modal(client, view_id, notice_view(check.text))
+        return
+    try:
+        profile = services.profiles.fetch_profile(ident).profile
+    except ProfileApiError as error:
+        update_modal(client, view_id, cards.build_error_view(error, ident))
+        return
+    view = cards.build_share_confirm_view(
+        profile, services.cards, ref=ref, channel_is_external=check.channel_is_external
+    )
+    update_modal(client, view_id, view)

@@ -1,0 +1,76 @@
+"""Helpers every listener uses: acking with a card, checking a card ref, handing work to jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+
+from bot.slack import cards, payloads
+from bot.slack.context import CardContext
+from bot.slack.delivery import respond, update_modal
+from bot.slack.lookup_flow import BUSY_TEXT, FAILED_TEXT
+from bot.slack.notices import notice_view, notify_text_later
+from bot.slack.services import AppServices
+
+
+def ack_message(ack: Ack, message: Mapping[str, Any]) -> None:
+    """Acknowledge a slash command with an ephemeral message as the ack body."""
+    ack(text=str(message.get("text", "")), blocks=message.get("blocks"), response_type="ephemeral")
+
+
+def card_for_actor(
+    services: AppServices, client: WebClient, body: Mapping[str, Any], ref: str
+) -> CardContext | None:
+    """The card context behind `ref` if the person acting asked for it; else tell them why not."""
+    context, refusal = services.contexts.for_actor(ref, payloads.user_id(body))
+    if context is None:
+        services.audit.record(
+            action="refusal",
+            outcome="denied",
+            entry_point=payloads.entry_kind(body) or "action",
+            team_id=payloads.team_id(body),
+            user_id=payloads.user_id(body),
+            channel_id=payloads.channel_id(body),
+            detail="expired_card" if services.contexts.get(ref) is None else "not_requester",
+        )
+        notify_text_later(services.jobs, client, body, refusal or "Not allowed.")
+    return context
+
+
+def run_for_message(
+    services: AppServices,
+    label: str,
+    response_url: str | None,
+    work: Callable[[], None],
+    *,
+    replace_original: bool = False,
+) -> None:
+    """Run `work` as a job; on failure or overload the person is told through `response_url`
+    (replacing the "Looking up…" message when `replace_original`)."""
+
+    def failed(_exc: BaseException) -> None:
+        notice = cards.build_notice_message(FAILED_TEXT)
+        respond(response_url, notice, replace_original=replace_original)
+
+    if not services.jobs.submit(label, work, on_error=failed):
+        notice = cards.build_notice_message(BUSY_TEXT)
+        respond(response_url, notice, replace_original=replace_original)
+
+
+def run_for_modal(
+    services: AppServices,
+    client: WebClient,
+    label: str,
+    view_id: str | None,
+    work: Callable[[], None],
+) -> None:
+    """Run `work` as a job; on failure or overload the modal `view_id` says so."""
+
+    def failed(_exc: BaseException) -> None:
+        update_modal(client, view_id, notice_view(FAILED_TEXT))
+
+    if not services.jobs.submit(label, work, on_error=failed):
+        update_modal(client, view_id, notice_view(BUSY_TEXT))

@@ -1,0 +1,21 @@
+"""Shortcut listeners."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.slack import ids
+from bot.slack.listeners.shortcuts.lookup_message import handle_lookup_shortcut
+from bot.slack.services import AppServices
+
+
+def register(app: App, services: AppServices) -> None:
+    """Register the "Look up customer" message shortcut."""
+
+    def lookup_shortcut(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        handle_lookup_shortcut(services, ack, body, client)
+
+    app.shortcut(ids.LOOKUP_SHORTCUT)(lookup_shortcut)

@@ -1,0 +1,44 @@
+"""The enter-an-identifier form: invalid input stays in the form with the reason, valid input
+turns the modal into "Looking up…" and then the card."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+
+from bot.identifiers import IdentifierError
+from bot.slack import cards, ids, payloads
+from bot.slack.listeners.common import run_for_modal
+from bot.slack.lookup_flow import audit, lookup_to_modal
+from bot.slack.notices import notice_view
+from bot.slack.services import AppServices
+
+
+def handle_enter_identifier(
+    services: AppServices, ack: Ack, body: dict[str, Any], client: WebClient
+) -> None:
+    """Validate in the ack (response_action errors/update); the lookup runs as a job."""
+    context, refusal = services.contexts.for_actor(
+        payloads.private_metadata(body), payloads.user_id(body)
+    )
+    if context is None:
+        ack(response_action="update", view=notice_view(refusal or "Not allowed."))
+        return
+    text = payloads.input_value(body, ids.IDENTIFIER_INPUT_BLOCK, ids.IDENTIFIER_INPUT_ACTION)
+    try:
+        ident = services.parser.parse(text)
+    except IdentifierError as error:
+        ack(response_action="errors", errors={ids.IDENTIFIER_INPUT_BLOCK: error.reason})
+        audit(services, context, action="lookup", outcome="invalid_input", detail=error.code)
+        return
+    ack(response_action="update", view=cards.build_loading_view())
+    view_id = payloads.view_id(body)
+    run_for_modal(
+        services,
+        client,
+        "typed lookup",
+        view_id,
+        lambda: lookup_to_modal(services, client, context, ident, view_id),
+    )

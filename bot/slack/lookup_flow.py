@@ -1,0 +1,160 @@
+"""One lookup from start to audit: fetch the profile, record the outcome, build the right card."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.identifiers import Identifier
+from bot.segment.errors import ErrorKind, ProfileApiError
+from bot.segment.models import (
+    SECTION_ACCOUNTS,
+    SECTION_AUDIENCES,
+    SECTION_COMPUTED,
+    SECTION_EVENTS,
+    SECTION_EXTERNAL_IDS,
+    SECTION_TRAITS,
+    Profile,
+)
+from bot.slack import cards
+from bot.slack.context import CardContext
+from bot.slack.delivery import respond, update_modal
+from bot.slack.services import AppServices
+
+logger = logging.getLogger(__name__)
+
+BUSY_TEXT = "The bot is busy right now. Please try again in a moment."
+FAILED_TEXT = "Something went wrong on our side while looking that up. Please try again."
+
+
+@dataclass(frozen=True)
+class LookupOutcome:
+    """A finished lookup: a profile (maybe partial) or the error that prevented a card."""
+
+    identifier: Identifier
+    profile: Profile | None
+    error: ProfileApiError | None
+    cached: bool = False
+
+
+def shown_sections(profile: Profile) -> list[str]:
+    """The sections the card can show (present and not failed), for the audit record."""
+    present = {
+        SECTION_TRAITS: bool(profile.traits),
+        SECTION_AUDIENCES: bool(profile.audiences),
+        SECTION_COMPUTED: bool(profile.computed_traits),
+        SECTION_EXTERNAL_IDS: bool(profile.external_ids),
+        SECTION_EVENTS: bool(profile.events),
+        SECTION_ACCOUNTS: bool(profile.accounts),
+    }
+    return [name for name, has in present.items() if has and name not in profile.errors]
+
+
+def audit(
+    services: AppServices,
+    context: CardContext,
+    *,
+    action: str,
+    outcome: str,
+    identifier: Identifier | None = None,
+    sections: Sequence[str] = (),
+    request_id: str | None = None,
+    detail: str | None = None,
+    cached: bool | None = None,
+) -> None:
+    """One audit record for the person in `context`."""
+    services.audit.record(
+        action=action,
+        outcome=outcome,
+        entry_point=context.entry_point,
+        team_id=context.team_id,
+        user_id=context.requester,
+        channel_id=context.channel_id,
+        identifier=identifier,
+        sections=sections,
+        request_id=request_id,
+        detail=detail,
+        cached=cached,
+    )
+
+
+def run_lookup(services: AppServices, context: CardContext, ident: Identifier) -> LookupOutcome:
+    """Fetch the profile and audit the outcome (exactly one record)."""
+    try:
+        result = services.profiles.fetch_profile(ident)
+    except ProfileApiError as error:
+        audit(
+            services,
+            context,
+            action="lookup",
+            outcome=error.kind.value,
+            identifier=ident,
+            request_id=error.request_id,
+        )
+        if error.kind is not ErrorKind.NOT_FOUND:
+            logger.info("lookup failed: %s", error)  # str(error) carries no identifier
+        return LookupOutcome(ident, None, error)
+    profile = result.profile
+    failed = sorted(profile.errors)
+    audit(
+        services,
+        context,
+        action="lookup",
+        outcome="partial" if profile.is_partial else "shown",
+        identifier=ident,
+        sections=shown_sections(profile),
+        request_id=next((e.request_id for e in profile.errors.values() if e.request_id), None),
+        detail=("failed: " + ", ".join(failed)) if failed else None,
+        cached=result.cached,
+    )
+    return LookupOutcome(ident, profile, None, result.cached)
+
+
+def message_card(services: AppServices, outcome: LookupOutcome, ref: str) -> dict[str, Any]:
+    """The ephemeral message for a finished lookup."""
+    if outcome.profile is not None:
+        return cards.build_profile_message(outcome.profile, services.cards, ref=ref)
+    assert outcome.error is not None
+    return cards.build_error_message(outcome.error, outcome.identifier)
+
+
+def view_card(services: AppServices, outcome: LookupOutcome, ref: str) -> dict[str, Any]:
+    """The modal view for a finished lookup."""
+    if outcome.profile is not None:
+        return cards.build_profile_view(
+            outcome.profile, services.cards, ref=ref, private_metadata=ref
+        )
+    assert outcome.error is not None
+    return cards.build_error_view(outcome.error, outcome.identifier)
+
+
+def remember_card(services: AppServices, context: CardContext, outcome: LookupOutcome) -> str:
+    """Store the card's context (with its events cursor) under a fresh ref for its buttons."""
+    events_cursor = outcome.profile.events_cursor if outcome.profile is not None else None
+    return services.contexts.create(replace(context, events_cursor=events_cursor, events_page=1))
+
+
+def lookup_to_message(services: AppServices, context: CardContext, ident: Identifier) -> None:
+    """Job body: look up and replace the person's "Looking up…" message with the card."""
+    card_context = context.with_identifier(ident)
+    outcome = run_lookup(services, card_context, ident)
+    ref = remember_card(services, card_context, outcome)
+    respond(context.response_url, message_card(services, outcome, ref), replace_original=True)
+
+
+def lookup_to_modal(
+    services: AppServices,
+    client: WebClient,
+    context: CardContext,
+    ident: Identifier,
+    view_id: str | None,
+) -> None:
+    """Job body: look up and replace the loading modal `view_id` with the card."""
+    card_context = replace(context.with_identifier(ident), surface="modal", candidates=())
+    outcome = run_lookup(services, card_context, ident)
+    ref = remember_card(services, card_context, outcome)
+    update_modal(client, view_id, view_card(services, outcome, ref))
