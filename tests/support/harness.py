@@ -8,20 +8,18 @@ from __future__ import annotations
 import itertools
 import json
 import secrets
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import httpx
 
 from bot.sandbox.profile_api import ProfileApiSandbox
 from bot.sandbox.signing import command_body, interaction_body, sign_headers
 from bot.sandbox.slack_api import SlackApiStub
+from bot.sandbox.wsgi_server import LoopbackWsgiServer
 from bot.settings import Settings, load_settings
 from bot.slack.access import GATE_TIMEOUT_SECONDS, AccessGate
 from bot.slack.app import build_app
@@ -47,15 +45,6 @@ JANE = "jane@example.com"
 # The deprecated verification token every payload still carries; the bot must ignore it.
 LEGACY_TOKEN = "gIkuvaNzQIHg97ATvDxqgjtO"
 USERS = (MEMBER, MEMBER_2, OUTSIDER, CUSTOMER, COLLEAGUE)
-
-
-class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 @dataclass
@@ -119,14 +108,8 @@ class BotHarness:
         self.services: AppServices = replace(services, gate=gate)
         self.app = build_app(self.settings, services=self.services)
         wsgi = build_wsgi_app(self.app, self.settings, health=self.services.health)
-        self._server = make_server(
-            "127.0.0.1", 0, wsgi, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
-        )
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._server = LoopbackWsgiServer(wsgi).start()
+        self.url = self._server.url
         self.http = httpx.Client(base_url=self.url, timeout=10.0, verify=False)  # plain http
         self._triggers = itertools.count(1)
         self.acks: list[tuple[str, Any]] = []  # (surface, card) from ack bodies, validated at close
@@ -417,8 +400,7 @@ class BotHarness:
             self.validate_everything()
         finally:
             self.http.close()
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
             self.services.close()
             self.slack.stop()
             self.sandbox.stop()
