@@ -100,8 +100,11 @@ class Settings:
     audit_clear_identifiers: bool
     log_level: str
     worker_threads: int
+    web_concurrency: int
+    web_threads: int
     redis_url: str | None = field(repr=False)
     cache_encryption_key: str | None = field(repr=False)
+    segment_rate_limit_fallback_rps: float
 
     @property
     def socket_mode(self) -> bool:
@@ -289,8 +292,13 @@ def _build(env: Mapping[str, str]) -> Settings:
         audit_clear_identifiers=parse_bool(env, "AUDIT_CLEAR_IDENTIFIERS", False),
         log_level=_log_level(_get(env, "LOG_LEVEL") or "INFO"),
         worker_threads=parse_int(env, "PROFILE_WORKER_THREADS", 32, low=1, high=512),
+        web_concurrency=parse_int(env, "WEB_CONCURRENCY", 1, low=1, high=64),
+        web_threads=parse_int(env, "WEB_THREADS", 16, low=1, high=256),
         redis_url=_get(env, "REDIS_URL"),
         cache_encryption_key=_get(env, "PROFILE_CACHE_ENCRYPTION_KEY"),
+        segment_rate_limit_fallback_rps=parse_float(
+            env, "SEGMENT_RATE_LIMIT_FALLBACK_RPS", rps, low=0.1, high=100.0
+        ),
     )
 
 

@@ -1,0 +1,244 @@
+"""`profile-bot check` against the Profile API sandbox and the Slack stand-in: all ✓ when the
+settings are right; ✗ with the setting to change, and a non-zero exit, when they are not.
+
+The headline cases run the real command as a child process; the rest call `run_checks` (the same
+code, the same sockets) to stay fast.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.check import CheckResult, run_checks
+from bot.sandbox.slack_state import DEFAULT_SCOPES
+from bot.settings import load_settings
+from tests.support import secrets as test_secrets
+from tests.support.cli_process import (
+    BotProcess,
+    bot_settings,
+    child_environ,
+    free_port,
+    run_bot,
+    stand_ins,
+)
+from tests.support.redis_server import RedisServer, RedisServerMissing
+from tests.support.socket_mode_slack import SocketModeSlack
+
+ITEM = re.compile(r"^([✓✗]) (.+)$")
+
+
+def _items(stdout: str) -> list[tuple[str, str]]:
+    """(mark, rest of the line) of every item: one line each, a ✗ line carrying its fix."""
+    items: list[tuple[str, str]] = []
+    for line in stdout.splitlines():
+        match = ITEM.match(line)
+        if match:
+            items.append((match.group(1), match.group(2)))
+            assert (match.group(1) == "✗") == (" — fix: " in line), line
+        else:
+            assert line == "" or re.match(
+                r"^(All \d+ checks passed|\d+ of \d+ checks failed)", line
+            )
+    return items
+
+
+def _check(tmp_path: Path, settings: dict[str, str], *extra: str) -> tuple[int, list]:
+    result = run_bot("check", *extra, environ=child_environ(settings), cwd=tmp_path)
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output
+    leaked = [name for name, value in test_secrets.SECRETS if value in output]
+    assert not leaked
+    return result.returncode, _items(result.stdout)
+
+
+def _failed(items: list[tuple[str, str]]) -> list[str]:
+    return [label for mark, label in items if mark == "✗"]
+
+
+@pytest.fixture
+def rig() -> Iterator[tuple]:
+    with stand_ins() as (sandbox, slack):
+        yield sandbox, slack
+
+
+def test_all_pass_against_the_sandbox_and_the_slack_stand_in(tmp_path: Path, rig: tuple) -> None:
+    sandbox, slack = rig
+    code, items = _check(tmp_path, bot_settings(sandbox, slack.api_url))
+    assert code == 0
+    assert items and all(mark == "✓" for mark, _ in items), items
+    labels = "\n".join(label for _, label in items)
+    assert "HTTP mode" in labels
+    assert "authenticated as" in labels
+    assert "all 9 bot scopes granted" in labels
+    assert "@cs-team (S0CSTEAM), 1 members" in labels
+    assert "token and space spa_sandbox accepted" in labels
+    assert {c.method for c in slack.calls()} == {"auth.test", "usergroups.list"}
+
+
+def test_all_pass_against_a_running_sandbox_command(tmp_path: Path) -> None:
+    # `profile-bot sandbox` in its own process; settings from a file named with --env-file.
+    port = free_port()
+    sandbox = BotProcess.bot(
+        "sandbox", "--port", str(port), environ=child_environ({}), cwd=tmp_path
+    )
+    try:
+        sandbox.wait_for_line("Profile API sandbox at")
+        with stand_ins() as (_unused, slack):
+            settings = test_secrets.settings_environ(
+                SLACK_API_URL=slack.api_url,
+                SEGMENT_PROFILE_API_URL=f"http://127.0.0.1:{port}",
+                PROFILE_ALLOWED_USERGROUPS="S0CSTEAM",
+            )
+            env_file = tmp_path / "bot.env"
+            env_file.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
+            code, items = _check(tmp_path, {}, "--env-file", str(env_file))
+    finally:
+        sandbox.kill()
+    assert code == 0
+    assert all(mark == "✓" for mark, _ in items), items
+    assert any("Segment Profile API (127.0.0.1)" in label for _, label in items)
+
+
+def test_a_wrong_segment_token_names_segment_access_token(tmp_path: Path, rig: tuple) -> None:
+    sandbox, slack = rig
+    settings = bot_settings(sandbox, slack.api_url, SEGMENT_ACCESS_TOKEN="not-the-token")
+    code, items = _check(tmp_path, settings)
+    assert code == 1
+    (failed,) = _failed(items)
+    assert "token refused" in failed and "fix: Set SEGMENT_ACCESS_TOKEN" in failed
+
+
+def test_a_wrong_slack_token_names_slack_bot_token(tmp_path: Path, rig: tuple) -> None:
+    sandbox, slack = rig
+    settings = bot_settings(sandbox, slack.api_url, SLACK_BOT_TOKEN="xoxb-not-the-token")
+    code, items = _check(tmp_path, settings)
+    assert code == 1
+    (failed,) = _failed(items)
+    assert "invalid_auth" in failed and "fix: Set SLACK_BOT_TOKEN" in failed
+
+
+def test_a_missing_scope_is_named(tmp_path: Path) -> None:
+    scopes = DEFAULT_SCOPES.replace(",users:read.email", "")
+    with stand_ins(scopes=scopes) as (sandbox, slack):
+        code, items = _check(tmp_path, bot_settings(sandbox, slack.api_url))
+    assert code == 1
+    (failed,) = _failed(items)
+    assert "missing bot scopes: users:read.email" in failed
+    assert "manifest.yml" in failed and "reinstall" in failed
+
+
+def test_a_group_that_does_not_exist_names_the_setting(tmp_path: Path, rig: tuple) -> None:
+    sandbox, slack = rig
+    settings = bot_settings(sandbox, slack.api_url, PROFILE_ALLOWED_USERGROUPS="cs-team,no-such")
+    code, items = _check(tmp_path, settings)
+    assert code == 1
+    (failed,) = _failed(items)
+    assert "'no-such' not found" in failed and "PROFILE_ALLOWED_USERGROUPS" in failed
+    assert any("@cs-team" in label for mark, label in items if mark == "✓")
+
+
+def test_a_missing_space_id_exits_2_naming_it(tmp_path: Path, rig: tuple) -> None:
+    sandbox, slack = rig
+    settings = bot_settings(sandbox, slack.api_url)
+    del settings["SEGMENT_SPACE_ID"]
+    result = run_bot("check", environ=child_environ(settings), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "configuration problem: SEGMENT_SPACE_ID: is not set" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# -- in-process: the same checks over the same sockets ------------------------------------------
+
+
+def _run(sandbox, api_url: str, **overrides: str) -> list[CheckResult]:
+    settings = load_settings(bot_settings(sandbox, api_url, **overrides), env_file=None)
+    return run_checks(settings)
+
+
+def _only_failure(results: list[CheckResult]) -> CheckResult:
+    failed = [r for r in results if not r.ok]
+    assert len(failed) == 1, [r.render() for r in results]
+    assert failed[0].fix
+    assert failed[0].render().startswith("✗ ")
+    return failed[0]
+
+
+def test_a_space_the_token_does_not_belong_to_names_segment_space_id(rig: tuple) -> None:
+    sandbox, slack = rig
+    failure = _only_failure(_run(sandbox, slack.api_url, SEGMENT_SPACE_ID="spa_other"))
+    assert "spa_other" in failure.label and "SEGMENT_SPACE_ID" in (failure.fix or "")
+
+
+def test_unreachable_services_name_their_url_settings(rig: tuple) -> None:
+    sandbox, _slack = rig
+    closed = f"http://127.0.0.1:{free_port()}/"
+    results = _run(sandbox, closed + "api/", SEGMENT_PROFILE_API_URL=closed)
+    failures = [r for r in results if not r.ok]
+    assert len(failures) == 2
+    assert "SLACK_API_URL" in (failures[0].fix or "")
+    assert "SEGMENT_PROFILE_API_URL" in (failures[1].fix or "")
+
+
+def test_groups_match_by_id_or_handle_in_any_case(rig: tuple) -> None:
+    sandbox, slack = rig
+    results = _run(sandbox, slack.api_url, PROFILE_ALLOWED_USERGROUPS="S0CSTEAM, @CS-Team")
+    assert all(r.ok for r in results), [r.render() for r in results]
+
+
+def test_a_free_plan_without_user_groups_points_to_allow_all(rig: tuple) -> None:
+    sandbox, slack = rig
+    slack.fail("usergroups.list", "plan_upgrade_required")
+    failure = _only_failure(_run(sandbox, slack.api_url))
+    assert "PROFILE_ALLOW_ALL_USERS=true" in (failure.fix or "")
+    assert all(r.ok for r in _run(sandbox, slack.api_url, PROFILE_ALLOW_ALL_USERS="true"))
+
+
+def test_socket_mode_app_token_is_checked(rig: tuple) -> None:
+    sandbox, slack = rig
+    token = test_secrets.SLACK_APP_TOKEN
+    # The plain stand-in refuses every app-level token…
+    failure = _only_failure(_run(sandbox, slack.api_url, SLACK_APP_TOKEN=token))
+    assert "invalid_auth" in failure.label and "SLACK_APP_TOKEN" in (failure.fix or "")
+    # …the Socket Mode front accepts this one.
+    with SocketModeSlack(slack, app_token=token) as socket_slack:
+        results = _run(sandbox, socket_slack.api_url, SLACK_APP_TOKEN=token)
+        assert all(r.ok for r in results), [r.render() for r in results]
+        assert socket_slack.connections_opened == 1
+    assert any("Socket Mode app-level token accepted" in r.label for r in results)
+
+
+def test_a_bad_cache_encryption_key_is_named(rig: tuple) -> None:
+    sandbox, slack = rig
+    failure = _only_failure(
+        _run(sandbox, slack.api_url, PROFILE_CACHE_ENCRYPTION_KEY="not-a-fernet-key")
+    )
+    assert "PROFILE_CACHE_ENCRYPTION_KEY" in failure.label
+
+
+def test_an_unreachable_redis_names_redis_url(rig: tuple) -> None:
+    sandbox, slack = rig
+    url = f"redis://:{test_secrets.AUDIT_HASH_KEY}@127.0.0.1:{free_port()}/0"
+    failure = _only_failure(_run(sandbox, slack.api_url, REDIS_URL=url))
+    assert "unreachable" in failure.label and "REDIS_URL" in (failure.fix or "")
+    assert test_secrets.AUDIT_HASH_KEY not in failure.render()  # the password is never shown
+
+
+@pytest.mark.redis
+def test_a_reachable_redis_passes(rig: tuple) -> None:
+    sandbox, slack = rig
+    try:
+        server = RedisServer()
+    except RedisServerMissing as exc:
+        pytest.fail(str(exc), pytrace=False)
+    server.start()
+    try:
+        results = _run(sandbox, slack.api_url, REDIS_URL=server.url)
+    finally:
+        server.close()
+    assert all(r.ok for r in results), [r.render() for r in results]
+    assert any(r.label.startswith("Redis (redis://127.0.0.1:") for r in results)
