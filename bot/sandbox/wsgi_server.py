@@ -14,6 +14,9 @@ from wsgiref.types import WSGIApplication
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 drops the SYNs of a burst of connections, which the
+    # client then resends only after a second.
+    request_queue_size = 128
 
     def shutdown_request(self, request: Any) -> None:
         # Lingering close, as production servers do: closing a socket that still holds unread

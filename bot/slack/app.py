@@ -23,9 +23,12 @@ def build_app(settings: Settings, *, services: AppServices | None = None) -> App
         client=services.web_client,
         # auth.test would run in the constructor; Bolt still calls it (once) on the first request.
         token_verification_enabled=False,
-        # Listeners ack and hand slow work to services.jobs, so Bolt's pool only runs acks; it is
-        # still sized up from Bolt's default of 5 so a burst of clicks never waits for a thread.
-        process_before_response=False,
+        # Listeners only ack (commands, view submissions) or ack first and call Slack from a lazy
+        # function (buttons, the shortcut); lookups run on services.jobs. Acking in the request
+        # thread answers in about a millisecond: with process_before_response=False, Bolt runs
+        # the listener on its pool and polls for the ack every 10 ms. The pool runs the lazy
+        # functions (views.open and the like), sized up from Bolt's default of 5.
+        process_before_response=True,
         listener_executor=ThreadPoolExecutor(
             max_workers=max(8, settings.worker_threads), thread_name_prefix="bolt-listener"
         ),

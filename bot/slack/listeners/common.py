@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -14,6 +15,23 @@ from bot.slack.delivery import respond, update_modal
 from bot.slack.lookup_flow import BUSY_TEXT, FAILED_TEXT
 from bot.slack.notices import notice_view, notify_text_later
 from bot.slack.services import AppServices
+
+# Slack applies a view submission's `response_action: update` when our HTTP answer reaches it; a
+# views.update the job sends before that would be overwritten by the "loading" view in the answer.
+ACK_LANDING_SECONDS = 0.3
+
+
+def after_ack_lands(work: Callable[[], None]) -> Callable[[], None]:
+    """`work`, started no sooner than ACK_LANDING_SECONDS after now (the ack's answer)."""
+    acked_at = time.monotonic()
+
+    def delayed() -> None:
+        remaining = acked_at + ACK_LANDING_SECONDS - time.monotonic()
+        if remaining > 0:
+            time.sleep(remaining)
+        work()
+
+    return delayed
 
 
 def ack_message(ack: Ack, message: Mapping[str, Any]) -> None:

@@ -29,13 +29,18 @@ def register(app: App, services: AppServices) -> None:
         ids.TYPE_IDENTIFIER: handle_type_instead,
     }
     for action_id, handler in handlers.items():
-        app.action(action_id)(_bind(services, handler))
+        app.action(action_id)(ack=ack_at_once, lazy=[_bind(services, handler)])
 
     def open_in_segment(ack: Ack) -> None:
         # A URL button: Slack opens the link itself and still sends an action to acknowledge.
         ack()
 
     app.action(ids.OPEN_IN_SEGMENT)(open_in_segment)
+
+
+def ack_at_once(ack: Ack) -> None:
+    """Acknowledge a click in the request thread; the handler then runs as a lazy function."""
+    ack()
 
 
 def _bind(services: AppServices, handler: Handler) -> Callable[..., None]:

@@ -8,6 +8,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.slack import ids
+from bot.slack.listeners.actions import ack_at_once
 from bot.slack.listeners.shortcuts.lookup_message import handle_lookup_shortcut
 from bot.slack.services import AppServices
 
@@ -18,4 +19,5 @@ def register(app: App, services: AppServices) -> None:
     def lookup_shortcut(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         handle_lookup_shortcut(services, ack, body, client)
 
-    app.shortcut(ids.LOOKUP_SHORTCUT)(lookup_shortcut)
+    # The ack goes back at once; the loading modal is opened right after, off the request thread.
+    app.shortcut(ids.LOOKUP_SHORTCUT)(ack=ack_at_once, lazy=[lookup_shortcut])

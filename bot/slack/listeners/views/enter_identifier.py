@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot.identifiers import IdentifierError
 from bot.slack import cards, ids, payloads
-from bot.slack.listeners.common import run_for_modal
+from bot.slack.listeners.common import after_ack_lands, run_for_modal
 from bot.slack.lookup_flow import audit, lookup_to_modal
 from bot.slack.notices import notice_view
 from bot.slack.services import AppServices
@@ -40,5 +40,5 @@ def handle_enter_identifier(
         client,
         "typed lookup",
         view_id,
-        lambda: lookup_to_modal(services, client, context, ident, view_id),
+        after_ack_lands(lambda: lookup_to_modal(services, client, context, ident, view_id)),
     )

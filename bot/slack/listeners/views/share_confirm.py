@@ -12,7 +12,7 @@ from bot.segment.errors import ProfileApiError
 from bot.slack import cards, payloads
 from bot.slack.context import CardContext
 from bot.slack.delivery import update_modal
-from bot.slack.listeners.common import run_for_modal
+from bot.slack.listeners.common import after_ack_lands, run_for_modal
 from bot.slack.lookup_flow import audit
 from bot.slack.notices import notice_view
 from bot.slack.services import AppServices
@@ -43,7 +43,7 @@ def handle_share_confirm(
         client,
         "share",
         view_id,
-        lambda: post_share(services, client, context, user_id, view_id),
+        after_ack_lands(lambda: post_share(services, client, context, user_id, view_id)),
     )
 
 
