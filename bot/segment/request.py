@@ -23,6 +23,12 @@ T = TypeVar("T")
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 DEFAULT_COOL_DOWN_SECONDS = 1.0  # Segment sends no Retry-After on 429 (undocumented): one window
+# Our own budget counts permits per rolling second: about when one frees up, to tell the person.
+BUDGET_RETRY_HINT_SECONDS = 1.0
+# No attempt starts (nor is a permit spent, nor a wait begun) with less time left than this: it
+# could not finish (Segment's p95 is ~200 ms), and giving up a moment early lets the lookup say
+# why (busy, cooling down) instead of a bare timeout when its deadline is reached.
+MIN_ATTEMPT_SECONDS = 0.1
 MAX_COOL_DOWN_SECONDS = 60.0
 AUTH_WARNING_INTERVAL = 60.0
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
@@ -153,33 +159,44 @@ class ProfileRequester:
         self, url: httpx.URL, deadline: float, call: _Call, parse: Callable[[Any], T]
     ) -> T:
         attempt = 0
+        last_start = deadline - MIN_ATTEMPT_SECONDS
         while True:
-            self._wait_for_cool_down(deadline)
-            if self._budget is not None and not self._budget.acquire(deadline):
-                raise ProfileApiError(
-                    ErrorKind.RATE_LIMITED, "busy: no request permit before the deadline"
-                )
-            if self._clock() >= deadline:
+            if self._clock() >= last_start:
                 raise ProfileApiError(ErrorKind.TIMEOUT, "deadline passed before the request")
+            self._wait_for_cool_down(last_start)
+            if self._budget is not None and not self._budget.acquire(last_start):
+                raise ProfileApiError(
+                    ErrorKind.RATE_LIMITED,
+                    "busy: no request permit before the deadline",
+                    retry_after=BUDGET_RETRY_HINT_SECONDS,
+                )
             try:
                 call.sent = True
                 return self._send(url, deadline, parse)
             except ProfileApiError as error:
                 if not _is_transient(error) or attempt >= self._max_retries:
-                    raise
+                    raise self._with_wait_hint(error) from None
                 wait = error.retry_after
                 if wait is None:
                     wait = backoff_delay(attempt, self._rng)
-                if self._clock() + wait >= deadline:
-                    raise
+                if self._clock() + wait >= last_start:
+                    raise self._with_wait_hint(error) from None
                 self._sleep(wait)
                 attempt += 1
 
-    def _wait_for_cool_down(self, deadline: float) -> None:
+    def _with_wait_hint(self, error: ProfileApiError) -> ProfileApiError:
+        """A 429 we give up on tells the person roughly when to retry, even without a usable
+        Retry-After (absent, garbage, 0, a past date): the cool-down left, at least one of
+        Segment's one-second windows."""
+        if error.kind is ErrorKind.RATE_LIMITED and not error.retry_after:
+            error.retry_after = max(self.cool_down.remaining(), DEFAULT_COOL_DOWN_SECONDS)
+        return error
+
+    def _wait_for_cool_down(self, last_start: float) -> None:
         pause = self.cool_down.remaining()
         if pause <= 0:
             return
-        if self._clock() + pause >= deadline:
+        if self._clock() + pause >= last_start:
             raise ProfileApiError(
                 ErrorKind.RATE_LIMITED, "Segment is rate-limiting; cooling down", retry_after=pause
             )

@@ -32,6 +32,12 @@ def delivery_keys(req: BoltRequest) -> list[str]:
         # Slack re-signs each retry of an event (X-Slack-Retry-Num), so the event id is what
         # repeats.
         keys.append(f"event:{event_id}")
+    trigger_id = body.get("trigger_id")
+    if isinstance(trigger_id, str) and trigger_id:
+        # Every command, shortcut, click and view submission gets a fresh trigger_id; a
+        # redelivery of the same one, re-signed with a new timestamp, repeats it.
+        digest = hashlib.sha256(trigger_id.encode()).hexdigest()[:32]
+        keys.append(f"trigger:{digest}")
     return keys
 
 

@@ -73,6 +73,7 @@ class BotHarness:
         env: dict[str, str] | None = None,
         gate_cooldown: float = 0.2,
         configure: Callable[[BotHarness], None] | None = None,
+        services_factory: Callable[[Settings], AppServices] | None = None,
     ) -> None:
         self.sandbox = ProfileApiSandbox(
             token=test_secrets.SEGMENT_ACCESS_TOKEN, space_id=test_secrets.SEGMENT_SPACE_ID
@@ -96,7 +97,9 @@ class BotHarness:
         )
         environ.update(env or {})
         self.settings: Settings = load_settings(environ, env_file=None)
-        services = build_services(self.settings)
+        # `services_factory` lets a test wire collaborators through their public constructors
+        # (e.g. a circuit breaker on a clock it controls); default: the real build_services.
+        services = (services_factory or build_services)(self.settings)
         # A short pause after a Slack failure keeps the fail-closed tests fast.
         gate_client = make_web_client(self.settings, timeout=GATE_TIMEOUT_SECONDS, retry=False)
         gate = AccessGate(
