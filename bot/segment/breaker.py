@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from enum import StrEnum
 
 DEFAULT_FAILURE_THRESHOLD = 5
@@ -20,8 +20,14 @@ class BreakerState(StrEnum):
 
 
 class CircuitBreaker:
-    """Opens after `failure_threshold` consecutive failures; after `reset_seconds` lets ONE
-    probe through, closing again when it succeeds and reopening when it fails.
+    """Opens after failures from `failure_threshold` distinct scopes in a row (no success in
+    between); after `reset_seconds` lets ONE probe through, closing again when it succeeds and
+    reopening when it fails.
+
+    A scope is one unit of work, e.g. one lookup: its four to six concurrent calls (and the
+    linked-account calls) all fail together when one profile is slow or broken, so they count as
+    one failure, and only a run of failing lookups (a real outage) opens the breaker. A failure
+    without a scope counts on its own.
 
     Callers must pair every `allow()` that returned True with exactly one of
     `record_success()`, `record_failure()` or `record_neutral()`.
@@ -40,7 +46,8 @@ class CircuitBreaker:
         self.reset_seconds = reset_seconds
         self._clock = clock
         self._lock = threading.Lock()
-        self._failures = 0
+        # The scopes that failed since the last success (at most `failure_threshold` entries).
+        self._failed_scopes: set[Hashable] = set()
         self._opened_at: float | None = None
         self._probe_out = False
 
@@ -71,12 +78,13 @@ class CircuitBreaker:
     def record_success(self) -> None:
         """The call worked (or failed for a reason that says nothing about Segment's health)."""
         with self._lock:
-            self._failures = 0
+            self._failed_scopes.clear()
             self._opened_at = None
             self._probe_out = False
 
-    def record_failure(self) -> None:
-        """The call failed in a way that suggests Segment is unhealthy (timeout, 5xx, …)."""
+    def record_failure(self, scope: Hashable | None = None) -> None:
+        """The call failed in a way that suggests Segment is unhealthy (timeout, 5xx, …);
+        failures sharing a `scope` count once (None: this failure is a scope of its own)."""
         with self._lock:
             now = self._clock()
             if self._opened_at is not None:
@@ -84,10 +92,17 @@ class CircuitBreaker:
                 self._opened_at = now
                 self._probe_out = False
                 return
-            self._failures += 1
-            if self._failures >= self.failure_threshold:
+            self._failed_scopes.add(object() if scope is None else scope)
+            if len(self._failed_scopes) >= self.failure_threshold:
+                self._failed_scopes.clear()
                 self._opened_at = now
                 self._probe_out = False
+
+    @property
+    def failure_count(self) -> int:
+        """Failures counted toward the threshold since the last success (scopes, not calls)."""
+        with self._lock:
+            return len(self._failed_scopes)
 
     def record_neutral(self) -> None:
         """The call ended without telling us anything (429, 401, refused locally)."""

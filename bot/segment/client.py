@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
@@ -59,7 +59,9 @@ def _check_path(path: str, space_id: str) -> None:
 class ProfileApiClient:
     """Profile API routes as methods; every failure is a ProfileApiError (see errors.py).
 
-    `deadline` arguments are `time.monotonic()` values covering retries and waiting.
+    `deadline` arguments are `time.monotonic()` values covering retries and waiting. `scope`
+    names the unit of work a call belongs to (one lookup): the circuit breaker counts failed
+    calls sharing a scope as one failure; calls without a scope count one each.
     """
 
     def __init__(
@@ -134,13 +136,14 @@ class ProfileApiClient:
         params: Mapping[str, str | int],
         deadline: float,
         parse: Callable[[Any], T],
+        scope: Hashable | None,
     ) -> T:
         path = profile_path(self.space_id, ident, route)
         _check_path(path, self.space_id)
         # Commas stay literal in the query (`include=a,b`), as Segment's docs write them.
         query = urlencode({k: str(v) for k, v in params.items()}, safe=",", quote_via=quote)
         url = httpx.URL(path, query=query.encode("ascii"))
-        return self._requester.get_json(url, deadline, parse)
+        return self._requester.get_json(url, deadline, parse, scope=scope)
 
     def traits(
         self,
@@ -152,6 +155,7 @@ class ProfileApiClient:
         include: Sequence[str] | None = None,
         trait_class: str | None = None,
         verbose: bool = False,
+        scope: Hashable | None = None,
     ) -> TraitsPage:
         """One page of traits (`include` restricts keys; `trait_class` audience/computed_trait)."""
         params: dict[str, str | int] = {"limit": _clamp(limit, MAX_TRAITS_LIMIT)}
@@ -168,7 +172,7 @@ class ProfileApiClient:
             params["class"] = trait_class
         if verbose:
             params["verbose"] = "true"
-        return self._get(ident, "traits", params, deadline, parse_traits_page)
+        return self._get(ident, "traits", params, deadline, parse_traits_page, scope)
 
     def all_traits(
         self,
@@ -178,6 +182,7 @@ class ProfileApiClient:
         max_pages: int,
         include: Sequence[str] | None = None,
         trait_class: str | None = None,
+        scope: Hashable | None = None,
     ) -> TraitsPage:
         """Traits over up to `max_pages` pages of 200; `complete` is False when pages remain."""
         merged: dict[str, Any] = {}
@@ -185,7 +190,12 @@ class ProfileApiClient:
         seen: set[str] = set()
         for _ in range(max(1, max_pages)):
             page = self.traits(
-                ident, deadline=deadline, cursor=cursor, include=include, trait_class=trait_class
+                ident,
+                deadline=deadline,
+                cursor=cursor,
+                include=include,
+                trait_class=trait_class,
+                scope=scope,
             )
             merged.update(page.traits)
             if page.complete:
@@ -206,6 +216,7 @@ class ProfileApiClient:
         sort: str = "desc",
         start: str | None = None,
         end: str | None = None,
+        scope: Hashable | None = None,
     ) -> EventsPage:
         """One page of events (newest first by default; `start`/`end` are ISO 8601)."""
         if sort not in ("asc", "desc"):
@@ -217,25 +228,39 @@ class ProfileApiClient:
             params["start"] = start
         if end:
             params["end"] = end
-        return self._get(ident, "events", params, deadline, parse_events_page)
+        return self._get(ident, "events", params, deadline, parse_events_page, scope)
 
     def external_ids(
-        self, ident: Identifier, *, deadline: float, limit: int = 25
+        self,
+        ident: Identifier,
+        *,
+        deadline: float,
+        limit: int = 25,
+        scope: Hashable | None = None,
     ) -> list[ExternalId]:
         """The identifiers Segment knows this profile by (first page)."""
         params = {"limit": _clamp(limit, MAX_LIST_LIMIT)}
-        return self._get(ident, "external_ids", params, deadline, parse_external_ids)
+        return self._get(ident, "external_ids", params, deadline, parse_external_ids, scope)
 
-    def links(self, ident: Identifier, *, deadline: float) -> list[str]:
+    def links(
+        self, ident: Identifier, *, deadline: float, scope: Hashable | None = None
+    ) -> list[str]:
         """Linked group_ids for a user, or linked user_ids for an account (at most 20)."""
         want = "group_id" if ident.collection == "users" else "user_id"
         return self._get(
-            ident, "links", {"limit": LINKS_LIMIT}, deadline, lambda doc: parse_links(doc, want)
+            ident,
+            "links",
+            {"limit": LINKS_LIMIT},
+            deadline,
+            lambda doc: parse_links(doc, want),
+            scope,
         )
 
-    def metadata(self, ident: Identifier, *, deadline: float) -> dict[str, Any]:
+    def metadata(
+        self, ident: Identifier, *, deadline: float, scope: Hashable | None = None
+    ) -> dict[str, Any]:
         """Profile metadata (created_at, updated_at, …)."""
-        return self._get(ident, "metadata", {}, deadline, parse_metadata)
+        return self._get(ident, "metadata", {}, deadline, parse_metadata, scope)
 
     def close(self) -> None:
         """Close the pooled connections."""

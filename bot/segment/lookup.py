@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -115,27 +115,20 @@ class ProfileService:
     def _load(self, ident: Identifier, key: str, deadline: float) -> m.Profile:
         fan = FanOut(self._executor, deadline, self._clock)
         c = self.client
-        fan.submit(
-            "traits",
-            c.all_traits,
-            ident,
-            deadline=deadline,
-            max_pages=self.settings.max_trait_pages,
-        )
+        # Every call of this lookup shares one breaker scope: one slow or broken profile is one
+        # failure toward the threshold, however many of its calls fail.
+        common = {"deadline": deadline, "scope": object()}
+        fan.submit("traits", c.all_traits, ident, max_pages=self.settings.max_trait_pages, **common)
         if ident.collection == "users":
             # events/external_ids/links are documented for users only.
-            fan.submit(
-                "events", c.events, ident, deadline=deadline, limit=self.settings.events_page_size
-            )
-            fan.submit(
-                "external_ids", c.external_ids, ident, deadline=deadline, limit=EXTERNAL_IDS_LIMIT
-            )
-            fan.submit("links", c.links, ident, deadline=deadline)
+            fan.submit("events", c.events, ident, limit=self.settings.events_page_size, **common)
+            fan.submit("external_ids", c.external_ids, ident, limit=EXTERNAL_IDS_LIMIT, **common)
+            fan.submit("links", c.links, ident, **common)
         # Account keys would muddle the users' catalogue: only user lookups refresh it.
         refreshing = ident.collection == "users" and self.catalog.claim_refresh()
         if refreshing:
             for name, trait_class in (("audience", "audience"), ("computed", "computed_trait")):
-                fan.submit(name, c.traits, ident, deadline=deadline, trait_class=trait_class)
+                fan.submit(name, c.traits, ident, trait_class=trait_class, **common)
         accounts: list[str] = []
         while names := fan.next_done():
             if "traits" in names and _kind(fan.outcome("traits")[1]) is ErrorKind.NOT_FOUND:
@@ -143,7 +136,7 @@ class ProfileService:
             if "links" in names:
                 group_ids, _ = fan.outcome("links")
                 for group_id in usable_group_ids(group_ids or ()):
-                    fan.submit(f"account:{group_id}", self._account, group_id, deadline)
+                    fan.submit(f"account:{group_id}", self._account, group_id, **common)
                     accounts.append(group_id)
         try:
             profile = self._assemble(ident, fan, accounts, refreshing)
@@ -158,10 +151,12 @@ class ProfileService:
         )
         return profile
 
-    def _account(self, group_id: str, deadline: float) -> m.LinkedAccount:
+    def _account(self, group_id: str, *, deadline: float, scope: Hashable) -> m.LinkedAccount:
         account = Identifier(ACCOUNT_ID_TYPE, group_id)
         keys = account_trait_keys(self.policy)
-        page = self.client.traits(account, deadline=deadline, include=keys, limit=len(keys) or 1)
+        page = self.client.traits(
+            account, deadline=deadline, include=keys, limit=len(keys) or 1, scope=scope
+        )
         return m.LinkedAccount(group_id, traits=drop_hidden(page.traits, self.policy))
 
     def _assemble(

@@ -6,7 +6,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 import httpx
@@ -115,8 +115,16 @@ class ProfileRequester:
         self._on_send = on_send
         self._last_auth_warning = float("-inf")
 
-    def get_json(self, url: httpx.URL, deadline: float, parse: Callable[[Any], T]) -> T:
-        """GET `url`, decode its JSON and `parse` it (ShapeError → MALFORMED) within `deadline`."""
+    def get_json(
+        self,
+        url: httpx.URL,
+        deadline: float,
+        parse: Callable[[Any], T],
+        *,
+        scope: Hashable | None = None,
+    ) -> T:
+        """GET `url`, decode its JSON and `parse` it (ShapeError → MALFORMED) within `deadline`;
+        a failure counts toward the breaker once per `scope` (see CircuitBreaker)."""
         if not self.breaker.allow():
             wait = self.breaker.retry_in()
             raise ProfileApiError(ErrorKind.CIRCUIT_OPEN, "not calling Segment", retry_after=wait)
@@ -124,7 +132,7 @@ class ProfileRequester:
         try:
             doc = self._with_retries(url, deadline, call, parse)
         except ProfileApiError as error:
-            self._record(error, call)
+            self._record(error, call, scope)
             raise
         except BaseException:
             self.breaker.record_neutral()
@@ -132,14 +140,14 @@ class ProfileRequester:
         self.breaker.record_success()
         return doc
 
-    def _record(self, error: ProfileApiError, call: _Call) -> None:
+    def _record(self, error: ProfileApiError, call: _Call, scope: Hashable | None) -> None:
         kind = error.kind
         if kind in (ErrorKind.NOT_FOUND, ErrorKind.INVALID_REQUEST):
             self.breaker.record_success()  # Segment answered sensibly
         elif kind in (ErrorKind.UPSTREAM, ErrorKind.MALFORMED) or (
             kind is ErrorKind.TIMEOUT and call.sent
         ):
-            self.breaker.record_failure()
+            self.breaker.record_failure(scope)
         else:  # 401/403, 429, our own budget, too large, a deadline spent before sending
             self.breaker.record_neutral()
         if kind is ErrorKind.UNAUTHORIZED:

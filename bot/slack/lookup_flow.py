@@ -22,7 +22,7 @@ from bot.segment.models import (
 )
 from bot.slack import cards
 from bot.slack.context import CardContext
-from bot.slack.delivery import respond, update_modal
+from bot.slack.delivery import deliver_privately, update_modal
 from bot.slack.services import AppServices
 
 logger = logging.getLogger(__name__)
@@ -139,11 +139,29 @@ def remember_card(services: AppServices, context: CardContext, outcome: LookupOu
 
 
 def lookup_to_message(services: AppServices, context: CardContext, ident: Identifier) -> None:
-    """Job body: look up and replace the person's "Looking up…" message with the card."""
+    """Job body: look up and replace the person's "Looking up…" message with the card (or, when
+    the response_url is dead, send it by chat.postEphemeral; the fallback is audited)."""
     card_context = context.with_identifier(ident)
     outcome = run_lookup(services, card_context, ident)
     ref = remember_card(services, card_context, outcome)
-    respond(context.response_url, message_card(services, outcome, ref), replace_original=True)
+    delivery = deliver_privately(
+        services.web_client,
+        context.response_url,
+        message_card(services, outcome, ref),
+        replace_original=True,
+        channel_id=context.channel_id,
+        user_id=context.requester,
+        thread_ts=context.thread_ts,
+    )
+    if delivery.errors:
+        audit(
+            services,
+            card_context,
+            action="delivery",
+            outcome="ephemeral_fallback" if delivery.via else "undelivered",
+            identifier=ident,
+            detail=" then ".join(delivery.errors),
+        )
 
 
 def lookup_to_modal(

@@ -12,6 +12,7 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "users.info": ("users:read", "users:read.email"),
     "conversations.info": ("channels:read", "groups:read", "im:read", "mpim:read"),
     "chat.postMessage": ("chat:write",),
+    "chat.postEphemeral": ("chat:write",),
     "views.open": (),
     "views.update": (),
     "views.push": (),
@@ -19,7 +20,10 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
 
 REQUIRED_BOT_SCOPES: dict[str, str] = {
     "commands": "the /profile slash command and the 'Look up customer' message shortcut",
-    "chat:write": "posting a customer card to a conversation when a person presses Share",
+    "chat:write": (
+        "posting a customer card to a conversation when a person presses Share, and a card "
+        "only the person sees (chat.postEphemeral) when their response_url has expired"
+    ),
     "usergroups:read": "checking that the person is in a user group allowed to see profiles",
     "users:read": "telling whether a message's author belongs to another organisation",
     "users:read.email": "looking up a Slack Connect customer by the email on their Slack profile",

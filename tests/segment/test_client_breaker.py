@@ -160,3 +160,37 @@ def test_half_open_lets_exactly_one_probe_through(
     assert kinds.count(ErrorKind.CIRCUIT_OPEN) == 5
     assert sandbox.request_count() == 1
     assert breaker.state is BreakerState.CLOSED
+
+
+def test_failed_calls_sharing_a_scope_count_as_one_failure(
+    sandbox: ProfileApiSandbox, make_client: ClientFactory
+) -> None:
+    breaker = CircuitBreaker(clock=FakeClock())
+    client = make_client(breaker=breaker, max_retries=0)
+    sandbox.add_fault(Fault(route="*", status=503))
+    lookup = object()
+    routes: list[Callable[[], object]] = [
+        lambda: client.traits(JANE, deadline=deadline_in(2), scope=lookup),
+        lambda: client.events(JANE, deadline=deadline_in(2), scope=lookup),
+        lambda: client.external_ids(JANE, deadline=deadline_in(2), scope=lookup),
+        lambda: client.links(JANE, deadline=deadline_in(2), scope=lookup),
+        lambda: client.metadata(JANE, deadline=deadline_in(2), scope=lookup),
+        lambda: client.all_traits(JANE, deadline=deadline_in(2), max_pages=2, scope=lookup),
+    ]
+    for route in routes:
+        assert kind_of(route) is ErrorKind.UPSTREAM
+    assert sandbox.request_count() == 6
+    assert breaker.state is BreakerState.CLOSED and breaker.failure_count == 1
+
+    for scope in ("lookup-2", "lookup-3", "lookup-4"):  # four failing lookups: still closed
+        for _ in range(3):
+            with pytest.raises(ProfileApiError):
+                client.events(JANE, deadline=deadline_in(2), scope=scope)
+    assert breaker.state is BreakerState.CLOSED and breaker.failure_count == 4
+    kind_of(lambda: client.traits(JANE, deadline=deadline_in(2), scope="lookup-5"))
+    assert breaker.state is BreakerState.OPEN
+    sandbox.clear_requests()
+    assert kind_of(lambda: client.traits(JANE, deadline=deadline_in(2), scope=lookup)) is (
+        ErrorKind.CIRCUIT_OPEN
+    )
+    assert sandbox.request_count() == 0

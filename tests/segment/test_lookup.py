@@ -11,6 +11,7 @@ import pytest
 from bot.sandbox.faults import Fault
 from bot.sandbox.profile_api import ProfileApiSandbox
 from bot.segment import models as m
+from bot.segment.breaker import BreakerState
 from bot.segment.errors import ErrorKind, ProfileApiError
 from bot.segment.lookup import ProfileService
 from bot.state import StateBundle
@@ -204,16 +205,46 @@ def test_unauthorized_anywhere_raises(
     assert fails(lambda: make_service().fetch_profile(JANE)).kind is ErrorKind.UNAUTHORIZED
 
 
-def test_circuit_open_raises(sandbox: ProfileApiSandbox, make_service: ServiceFactory) -> None:
+def test_one_failing_lookup_does_not_open_the_breaker_five_in_a_row_do(
+    sandbox: ProfileApiSandbox, make_service: ServiceFactory
+) -> None:
     service = make_service()
+    breaker = service.client.breaker
+    assert breaker.failure_threshold == 5
     sandbox.add_fault(Fault(route="*", status=503))
-    with pytest.raises(ProfileApiError):
-        service.fetch_profile(TOM)  # 4-6 calls × 3 attempts: the breaker opens
+    assert fails(lambda: service.fetch_profile(TOM)).kind is ErrorKind.UPSTREAM
+    # Six routes, each tried three times: all one lookup, so one failure toward the threshold.
+    assert sandbox.request_count() == 18
+    assert breaker.state is BreakerState.CLOSED and breaker.failure_count == 1
+
+    sandbox.clear_faults()
+    sandbox.add_fault(Fault(route="*", mode="truncated_json"))  # unreadable: not retried
+    for n, ident in enumerate((CARLOS, LIAM, PRIYA), start=2):
+        assert fails(lambda: service.fetch_profile(ident)).kind is ErrorKind.MALFORMED  # noqa: B023
+        assert breaker.state is BreakerState.CLOSED and breaker.failure_count == n
+    assert fails(lambda: service.fetch_profile(TOM)).kind is ErrorKind.MALFORMED
+    assert breaker.state is BreakerState.OPEN  # the fifth failing lookup in a row
+
     sandbox.clear_requests()
     started = time.monotonic()
-    assert fails(lambda: service.fetch_profile(CARLOS)).kind is ErrorKind.CIRCUIT_OPEN
+    assert fails(lambda: service.fetch_profile(JANE)).kind is ErrorKind.CIRCUIT_OPEN
     assert time.monotonic() - started < 0.1
     assert sandbox.request_count() == 0
+
+
+def test_linked_account_failures_count_with_their_lookup(
+    sandbox: ProfileApiSandbox, make_service: ServiceFactory
+) -> None:
+    service = make_service()
+    for route in ("traits", "events", "external_ids"):  # users and accounts; /links answers
+        sandbox.add_fault(Fault(route=route, status=503))
+    profile = service.fetch_profile(JANE).profile
+    (account,) = profile.accounts
+    assert account.error is not None and account.error.kind is ErrorKind.UPSTREAM
+    assert {"traits", "events", "external_ids"} <= set(profile.errors)
+    # The account call starts after /links succeeded, so at least it counted: once, for all.
+    breaker = service.client.breaker
+    assert breaker.state is BreakerState.CLOSED and breaker.failure_count == 1
 
 
 def test_partial_results_are_cached_only_briefly(

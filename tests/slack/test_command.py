@@ -187,6 +187,10 @@ def test_a_failing_response_url_is_survived(bot: BotHarness) -> None:
     response, _, _ = bot.send(body)
     assert response.status_code == 200
     assert len(bot.wait_audit(2, action="lookup")) == 2
+    # The card goes to the person by chat.postEphemeral instead (tests/security/test_slack_faults).
+    [post] = bot.slack.wait_for_calls("chat.postEphemeral")
+    assert post.params["user"] == MEMBER and "Jane Doe" in card_text(post.params["blocks"])
+    assert bot.wait_audit(action="delivery", outcome="ephemeral_fallback")
     # The bot stays healthy afterwards.
     sent = bot.post_command(f"email:{JANE}")
     assert "Jane Doe" in card_text(bot.wait_response(sent.response_url))
