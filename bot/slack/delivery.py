@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
+from bot.slack import payloads
 from bot.slack.webapi import JOB_TIMEOUT_SECONDS, error_code
 
 logger = logging.getLogger(__name__)
@@ -132,6 +134,14 @@ def push_modal(client: WebClient, trigger_id: str | None, view: dict[str, Any]) 
     if not trigger_id:
         raise ModalError("missing_trigger_id")
     return _view_id(_call(client, "views_push", trigger_id=trigger_id, view=view))
+
+
+def open_for_click(client: WebClient, body: Mapping[str, Any], view: dict[str, Any]) -> str:
+    """Open `view` for the click in `body`: pushed over the modal it came from, else a new modal."""
+    trigger = payloads.trigger_id(body)
+    if payloads.in_modal(body):
+        return push_modal(client, trigger, view)
+    return open_modal(client, trigger, view)
 
 
 def update_modal(

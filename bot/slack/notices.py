@@ -8,7 +8,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.slack import cards, payloads
-from bot.slack.delivery import ModalError, open_modal, push_modal, respond, update_modal
+from bot.slack.delivery import ModalError, open_for_click, respond, update_modal
 from bot.slack.jobs import JobRunner
 
 NOTICE_TITLE = "Customer profile"
@@ -39,12 +39,8 @@ def send_notice(client: WebClient, body: Mapping[str, Any], message: dict[str, A
         respond(url, message, replace_original=False)
         return
     view = message_as_view(message)
-    trigger = payloads.trigger_id(body)
     try:
-        if payloads.in_modal(body):
-            push_modal(client, trigger, view)
-        else:
-            open_modal(client, trigger, view)
+        open_for_click(client, body, view)
     except ModalError:
         if payloads.in_modal(body):
             update_modal(client, payloads.view_id(body), view)

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot.segment.errors import ProfileApiError
 from bot.slack import cards, payloads
 from bot.slack.context import CardContext
-from bot.slack.delivery import ModalError, open_modal, push_modal, update_modal
+from bot.slack.delivery import ModalError, open_for_click, update_modal
 from bot.slack.listeners.common import card_for_actor, run_for_modal
 from bot.slack.lookup_flow import audit
 from bot.slack.notices import notify_text_later
@@ -30,10 +30,7 @@ def handle_all_traits(
         return
     loading = cards.build_loading_view("Loading all traits…")
     try:
-        if payloads.in_modal(body):
-            view_id = push_modal(client, payloads.trigger_id(body), loading)
-        else:
-            view_id = open_modal(client, payloads.trigger_id(body), loading)
+        view_id = open_for_click(client, body, loading)
     except ModalError:
         notify_text_later(services.jobs, client, body, MODAL_FAILED_TEXT)
         return
