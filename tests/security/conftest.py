@@ -1,35 +1,15 @@
-"""Fixtures for the security scenarios: a running bot (BotHarness) per test, or one per module."""
+"""Fixtures for the security scenarios: `bot`/`make_bot` per test, or one bot per module."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 
+from tests.support.bot_fixtures import bot, make_bot
 from tests.support.harness import BotHarness
 
-
-@pytest.fixture
-def make_bot(tmp_path: Path) -> Iterator[Callable[..., BotHarness]]:
-    """Build a BotHarness with custom settings (`env=`), stub setup (`configure=`) or services."""
-    harnesses: list[BotHarness] = []
-
-    def make(**kwargs: Any) -> BotHarness:
-        harness = BotHarness(tmp_path / f"bot{len(harnesses)}", **kwargs)
-        harnesses.append(harness)
-        return harness
-
-    yield make
-    for harness in harnesses:
-        harness.close()
-
-
-@pytest.fixture
-def bot(make_bot: Callable[..., BotHarness]) -> BotHarness:
-    """The bot with default settings: group @cs-team allowed, sharing on, 2 s lookup deadline."""
-    return make_bot()
+__all__ = ["bot", "make_bot", "shared_bot"]
 
 
 @pytest.fixture(scope="module")

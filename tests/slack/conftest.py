@@ -1,32 +1,5 @@
-"""Fixtures for the Slack app tests: a running bot (BotHarness) per test."""
+"""Fixtures for the Slack app tests: `bot` and `make_bot` (a running BotHarness per test)."""
 
-from __future__ import annotations
+from tests.support.bot_fixtures import bot, make_bot
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any
-
-import pytest
-
-from tests.support.harness import BotHarness
-
-
-@pytest.fixture
-def make_bot(tmp_path: Path) -> Iterator[Callable[..., BotHarness]]:
-    """Build a BotHarness with custom settings (`env=`) or stub setup (`configure=`)."""
-    harnesses: list[BotHarness] = []
-
-    def make(**kwargs: Any) -> BotHarness:
-        harness = BotHarness(tmp_path / f"bot{len(harnesses)}", **kwargs)
-        harnesses.append(harness)
-        return harness
-
-    yield make
-    for harness in harnesses:
-        harness.close()
-
-
-@pytest.fixture
-def bot(make_bot: Callable[..., BotHarness]) -> BotHarness:
-    """The bot with default settings: group @cs-team allowed, sharing on."""
-    return make_bot()
+__all__ = ["bot", "make_bot"]
