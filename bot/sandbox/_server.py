@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 from urllib.parse import parse_qsl
 
 _log = logging.getLogger(__name__)
@@ -210,3 +211,29 @@ class LoopbackHttpServer:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+
+
+class LoopbackService:
+    """Start/stop and `with` support for a stand-in served by `self._server`."""
+
+    _server: LoopbackHttpServer
+
+    def start(self) -> Self:
+        """Serve in a daemon thread."""
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close open connections."""
+        self._server.stop()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

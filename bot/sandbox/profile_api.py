@@ -8,11 +8,10 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import Any, TextIO
 from urllib.parse import unquote
 
-from bot.sandbox._server import Incoming, LoopbackHttpServer, Outgoing
+from bot.sandbox._server import Incoming, LoopbackHttpServer, LoopbackService, Outgoing
 from bot.sandbox.data import CustomerStore, SampleCustomer
 from bot.sandbox.faults import REPLACING_MODES, Fault, FaultBook, error_body, replacement, transform
 from bot.sandbox.profile_http import (
@@ -30,7 +29,7 @@ JSON = "application/json; charset=utf-8"
 ROUTES = frozenset({"traits", "events", "external_ids", "links", "metadata"})
 
 
-class ProfileApiSandbox:
+class ProfileApiSandbox(LoopbackService):
     """The Profile API on 127.0.0.1: documented routes, Basic auth, paging, limits and faults."""
 
     def __init__(
@@ -57,26 +56,6 @@ class ProfileApiSandbox:
     def base_url(self) -> str:
         """`http://127.0.0.1:PORT/` while running."""
         return f"http://{self._server.host}:{self._server.port}/"
-
-    def start(self) -> ProfileApiSandbox:
-        """Serve in a daemon thread."""
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and close open connections."""
-        self._server.stop()
-
-    def __enter__(self) -> ProfileApiSandbox:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def add_fault(self, fault: Fault) -> None:
         """Inject a fault into matching requests from now on."""

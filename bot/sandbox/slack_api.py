@@ -6,11 +6,10 @@ import contextlib
 import json
 import time
 from collections.abc import Callable, Iterable
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl
 
-from bot.sandbox._server import Incoming, LoopbackHttpServer, Outgoing
+from bot.sandbox._server import Incoming, LoopbackHttpServer, LoopbackService, Outgoing
 from bot.sandbox.slack_methods import call
 from bot.sandbox.slack_responses import ResponseUrls
 from bot.sandbox.slack_state import (
@@ -28,7 +27,7 @@ __all__ = ["DEFAULT_SCOPES", "RecordedCall", "SlackApiStub"]
 _JSON_FIELDS = ("blocks", "view", "attachments")
 
 
-class SlackApiStub:
+class SlackApiStub(LoopbackService):
     """Slack's Web API on 127.0.0.1 (`api_url`) plus loopback response_urls."""
 
     def __init__(
@@ -65,26 +64,6 @@ class SlackApiStub:
 
     def _origin(self) -> str:
         return f"http://{self._server.host}:{self._server.port}"
-
-    def start(self) -> SlackApiStub:
-        """Serve in a daemon thread."""
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving."""
-        self._server.stop()
-
-    def __enter__(self) -> SlackApiStub:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def add_user(
         self,
