@@ -12,7 +12,9 @@ from bot.redis_state.link import Clock, RedisLink, RedisUnavailable
 from bot.state import RequestBudget
 from bot.state_memory import DEFAULT_LIMITER_BURST, DEFAULT_LIMITER_MARGIN
 
-# The same two rules as state_memory.TokenBucket, applied atomically on Redis's clock (µs):
+# The same two rules as state_memory.TokenBucket's plan, applied atomically on Redis's clock (µs).
+# (The memory bucket applies them a second time to the times callers really wake; across
+# processes that would cost a second round trip per permit, so here the plan is all.)
 # 1. a sliding-window log (ZSET) of granted slots: a new slot lies at least one window after
 #    the slot `capacity` places back (slots are handed out in order), the hard bound;
 # 2. GCRA pacing: after `burst` back-to-back permits, slots are `interval` apart (the
@@ -83,14 +85,14 @@ class RedisBudget:
             self.capacity, base_window = 1, 1.0 / rate
         self.window = base_window * (1.0 + margin)
         self.interval = self.window / self.capacity
-        default_burst = max(DEFAULT_LIMITER_BURST, math.ceil(self.capacity / 10))
-        self.burst = min(self.capacity, burst if burst is not None else default_burst)
-        tolerance = (max(1, self.burst) - 1) * self.interval
+        self.burst = min(self.capacity, burst if burst is not None else DEFAULT_LIMITER_BURST)
+        interval_us = math.ceil(self.interval * 1_000_000)
         self._limits = [
             self.capacity,
             math.ceil(self.window * 1_000_000),
-            math.ceil(self.interval * 1_000_000),
-            math.floor(tolerance * 1_000_000),
+            interval_us,
+            # In whole intervals, so that rounding cannot make a burst's last permit wait.
+            (max(1, self.burst) - 1) * interval_us,
         ]
         self._link = link
         self._fallback = fallback

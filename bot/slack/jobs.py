@@ -16,6 +16,12 @@ logger = logging.getLogger(__name__)
 
 ErrorHandler = Callable[[BaseException], None]
 
+# Jobs accepted before new ones are refused, by default. A burst of 300 lookups at once must be
+# taken, not refused: at 100 requests/s the budget drains ~25 lookups/s, so 300 queued lookups
+# finish in ~12 s. (8 per thread, 256 with 32 threads, refused 44 of a 300 burst.)
+MIN_PENDING_JOBS = 512
+PENDING_JOBS_PER_WORKER = 16
+
 
 class JobRunner:
     """A bounded thread pool; failures are logged without PII and reported through `on_error`."""
@@ -26,7 +32,11 @@ class JobRunner:
         )
         # Work waiting for a thread is capped: past it, a person is told to try again instead of
         # their lookup starting minutes later.
-        self._max_pending = max_pending if max_pending is not None else max(1, max_workers) * 8
+        self._max_pending = (
+            max_pending
+            if max_pending is not None
+            else max(MIN_PENDING_JOBS, max(1, max_workers) * PENDING_JOBS_PER_WORKER)
+        )
         self._lock = threading.Lock()
         self._pending = 0
         self._closed = False

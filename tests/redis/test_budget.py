@@ -63,6 +63,10 @@ def test_memory_buckets_alone_would_exceed_it() -> None:
 def test_permits_come_in_a_burst_then_paced(redis_url: str) -> None:
     budget = RedisBudget(make_link(redis_url), float(RATE), TokenBucket(RATE), scope=SPACE)
     assert budget.burst < 12 < budget.capacity
+    # Paced like one process's memory bucket: the same burst (a cold card) and spacing.
+    memory = TokenBucket(RATE)
+    assert (budget.burst, budget.window) == (memory.burst, memory.window)
+    assert budget.interval == pytest.approx(memory.interval)
     started = time.monotonic()
     times = []
     for _ in range(12):

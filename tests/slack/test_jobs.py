@@ -43,6 +43,18 @@ def test_overload_is_refused_not_queued_forever() -> None:
     assert runner.pending == 0
 
 
+def test_by_default_a_burst_of_300_lookups_is_taken() -> None:
+    runner = JobRunner(32)
+    gate = threading.Event()
+    try:
+        assert all(runner.submit(f"lookup {n}", gate.wait) for n in range(300))
+        assert runner.accepting()
+    finally:
+        gate.set()
+        runner.shutdown(wait=True)
+    assert runner.pending == 0
+
+
 def test_shutdown_waits_for_jobs_in_flight_and_refuses_new_ones() -> None:
     runner = JobRunner(2)
     finished = threading.Event()
