@@ -15,13 +15,12 @@ import hashlib
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.serve import make_services
 from bot.settings import load_settings
-from bot.state_codec import decode_entry, encode_entry
+from bot.state_codec import decode_entry
 
 
 def rss_kib() -> int:
@@ -37,13 +36,6 @@ def main() -> None:
     parser.add_argument("template", type=Path, help="encode_entry bytes of one profile")
     parser.add_argument("--max", type=int, required=True, help="PROFILE_CACHE_MAX_PROFILES")
     parser.add_argument("--insert", type=int, required=True, help="profiles to put")
-    parser.add_argument(
-        "--representation",
-        choices=("objects", "bytes"),
-        default="objects",
-        help="objects: Profile objects, as the bot caches them; bytes: what if the store kept "
-        "encode_entry bytes instead (decoded on every hit)",
-    )
     parser.add_argument("--marker", default="jane@example.com", help="identifier to vary")
     args = parser.parse_args()
     template = args.template.read_bytes()
@@ -71,10 +63,7 @@ def main() -> None:
         data = template.replace(marker, f"customer{i:06d}@example.com".encode())
         sizes += len(data)
         key = hashlib.sha256(b"k%d" % i).hexdigest()
-        entry = decode_entry(data)
-        # The what-if stores the compact bytes, as RedisProfileStore does in Redis.
-        value: Any = encode_entry(entry) if args.representation == "bytes" else entry
-        store.put(key, value, 3600.0)
+        store.put(key, decode_entry(data), 3600.0)
     gc.collect()
     after = rss_kib()
     kept = sum(1 for i in range(args.insert) if store.get(hashlib.sha256(b"k%d" % i).hexdigest()))
@@ -82,7 +71,6 @@ def main() -> None:
         json.dumps(
             {
                 "max": args.max,
-                "representation": args.representation,
                 "inserted": args.insert,
                 "kept": kept,
                 "rss_before_kib": before,

@@ -6,10 +6,11 @@ import dataclasses
 
 import redis
 
+from bot.request_budget import TokenBucket
 from bot.settings import Settings
 from bot.state import StateBundle
 from bot.state_codec import parse_encryption_key
-from bot.state_memory import TokenBucket, memory_state
+from bot.state_memory import memory_state
 from bot.state_redis import redis_state
 
 

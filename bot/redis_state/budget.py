@@ -9,10 +9,10 @@ from collections.abc import Callable
 from itertools import count
 
 from bot.redis_state.link import Clock, RedisLink, RedisUnavailable
+from bot.request_budget import DEFAULT_LIMITER_BURST, DEFAULT_LIMITER_MARGIN
 from bot.state import RequestBudget
-from bot.state_memory import DEFAULT_LIMITER_BURST, DEFAULT_LIMITER_MARGIN
 
-# The same two rules as state_memory.TokenBucket's plan, applied atomically on Redis's clock (µs).
+# The same two rules as request_budget.TokenBucket's plan, applied atomically on Redis's clock (µs).
 # (The memory bucket applies them a second time to the times callers really wake; across
 # processes that would cost a second round trip per permit, so here the plan is all.)
 # 1. a sliding-window log (ZSET) of granted slots: a new slot lies at least one window after
