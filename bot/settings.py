@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
+from bot.settings_defaults import (
+    DEFAULT_HIDDEN_TRAITS,
+    DEFAULT_PINNED_TRAITS,
+    DEFAULT_SHAREABLE_TRAITS,
+)
 from bot.settings_parsing import (
     SettingsError,
+    is_loopback_host,
     parse_bool,
     parse_csv,
     parse_float,
     parse_int,
     parse_labelled_keys,
+    validate_base_url,
 )
 
 US_PROFILE_API_URL = "https://profiles.segment.com"
@@ -25,43 +30,18 @@ EU_PROFILE_API_URL = "https://profiles.euw1.segment.com"
 REGION_URLS = {"us": US_PROFILE_API_URL, "eu": EU_PROFILE_API_URL}
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
-# Trait keys never shown anywhere (matched case- and separator-insensitively as globs).
-DEFAULT_HIDDEN_TRAITS: tuple[str, ...] = (
-    "*password*",
-    "*passwd*",
-    "*secret*",
-    "*token*",
-    "*api_key*",
-    "*apikey*",
-    "ssn",
-    "ssn_*",
-    "*_ssn",
-    "*_ssn_*",
-    "*social_security*",
-    "*credit_card*",
-    "*creditcard*",
-    "*card_number*",
-    "*cardnumber*",
-    "*cvv*",
-    "*cvc*",
-    "*iban*",
-    "*passport*",
-    "*tax_id*",
-)
-DEFAULT_PINNED_TRAITS: tuple[tuple[str, str], ...] = (
-    ("name", "Name"),
-    ("email", "Email"),
-    ("company", "Company"),
-    ("plan", "Plan"),
-    ("title", "Title"),
-    ("phone", "Phone"),
-    ("created_at", "Created"),
-    ("last_seen_at", "Last seen"),
-)
-DEFAULT_SHAREABLE_TRAITS: tuple[str, ...] = ("name", "company", "plan", "created_at")
 BUILTIN_ID_TYPES: tuple[str, ...] = ("user_id", "email", "anonymous_id", "group_id")
 
-__all__ = ["Settings", "SettingsError", "load_settings", "validate_base_url"]
+__all__ = [
+    "DEFAULT_HIDDEN_TRAITS",
+    "DEFAULT_PINNED_TRAITS",
+    "DEFAULT_SHAREABLE_TRAITS",
+    "Settings",
+    "SettingsError",
+    "is_loopback_host",
+    "load_settings",
+    "validate_base_url",
+]
 
 
 @dataclass(frozen=True)
@@ -166,37 +146,6 @@ _WHERE = {
         "your app's Basic Information page (App-Level Tokens, xapp-…, scope connections:write)"
     ),
 }
-
-
-def is_loopback_host(host: str) -> bool:
-    """True for localhost and loopback IP addresses (the only hosts allowed over plain http)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def validate_base_url(name: str, url: str) -> str:
-    """Return the URL with a trailing slash; refuse userinfo, queries, non-https but loopback."""
-    parts = urlsplit(url)
-    fix = f"Set {name} to an https:// URL such as the default, or unset it"
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SettingsError(name, "is not an http(s) URL with a host", fix)
-    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
-        raise SettingsError(name, "carries user:password@ before the host, which is refused", fix)
-    if parts.query or parts.fragment:
-        raise SettingsError(name, "has a ?query or #fragment, which is refused", fix)
-    if parts.scheme != "https" and not is_loopback_host(parts.hostname):
-        raise SettingsError(
-            name, "must use https:// (plain http is allowed only for loopback)", fix
-        )
-    try:
-        parts.port  # noqa: B018 - raises ValueError on a malformed port
-    except ValueError as exc:
-        raise SettingsError(name, "has a malformed port", fix) from exc
-    return url.rstrip("/") + "/"
 
 
 def _build(env: Mapping[str, str]) -> Settings:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -91,3 +93,32 @@ def parse_labelled_keys(
             )
         result.append((key, label.strip() or key.replace("_", " ").capitalize()))
     return tuple(result)
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for localhost and loopback IP addresses (the only hosts allowed over plain http)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def validate_base_url(name: str, url: str) -> str:
+    """Return the URL with a trailing slash; refuse userinfo, queries, non-https but loopback."""
+    parts = urlsplit(url)
+    fix = f"Set {name} to an https:// URL such as the default, or unset it"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise _error(name, "is not an http(s) URL with a host", fix)
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise _error(name, "carries user:password@ before the host, which is refused", fix)
+    if parts.query or parts.fragment:
+        raise _error(name, "has a ?query or #fragment, which is refused", fix)
+    if parts.scheme != "https" and not is_loopback_host(parts.hostname):
+        raise _error(name, "must use https:// (plain http is allowed only for loopback)", fix)
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError as exc:
+        raise _error(name, "has a malformed port", fix) from exc
+    return url.rstrip("/") + "/"
