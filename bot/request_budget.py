@@ -19,6 +19,23 @@ DEFAULT_LIMITER_MARGIN = 0.1
 DEFAULT_LIMITER_BURST = 6
 
 
+def pace_parameters(rate: float, margin: float, burst: int | None) -> tuple[int, float, float, int]:
+    """(capacity, window, interval, burst) for `rate` permits a second, stretched by `margin`."""
+    if not math.isfinite(rate) or rate <= 0 or margin < 0:
+        raise ValueError("rate must be a positive number and margin >= 0")
+    if rate >= 1:
+        capacity, base_window = math.floor(rate), 1.0
+    else:
+        capacity, base_window = 1, 1.0 / rate
+    window = base_window * (1.0 + margin)
+    return (
+        capacity,
+        window,
+        window / capacity,
+        min(capacity, burst if burst is not None else DEFAULT_LIMITER_BURST),
+    )
+
+
 class _PaceRules:
     """The limiter's two rules over one series of send times, handed out in order."""
 
@@ -68,15 +85,7 @@ class TokenBucket:
         clock: Clock = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if not math.isfinite(rate) or rate <= 0 or margin < 0:
-            raise ValueError("rate must be a positive number and margin >= 0")
-        if rate >= 1:
-            self.capacity, base_window = math.floor(rate), 1.0
-        else:
-            self.capacity, base_window = 1, 1.0 / rate
-        self.window = base_window * (1.0 + margin)
-        self.interval = self.window / self.capacity
-        self.burst = min(self.capacity, burst if burst is not None else DEFAULT_LIMITER_BURST)
+        self.capacity, self.window, self.interval, self.burst = pace_parameters(rate, margin, burst)
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from itertools import count
 
 from bot.redis_state.link import Clock, RedisLink, RedisUnavailable
-from bot.request_budget import DEFAULT_LIMITER_BURST, DEFAULT_LIMITER_MARGIN
+from bot.request_budget import DEFAULT_LIMITER_MARGIN, pace_parameters
 from bot.state import RequestBudget
 
 # The same two rules as request_budget.TokenBucket's plan, applied atomically on Redis's clock (µs).
@@ -77,15 +77,7 @@ class RedisBudget:
         clock: Clock = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if not math.isfinite(rate) or rate <= 0 or margin < 0:
-            raise ValueError("rate must be a positive number and margin >= 0")
-        if rate >= 1:
-            self.capacity, base_window = math.floor(rate), 1.0
-        else:
-            self.capacity, base_window = 1, 1.0 / rate
-        self.window = base_window * (1.0 + margin)
-        self.interval = self.window / self.capacity
-        self.burst = min(self.capacity, burst if burst is not None else DEFAULT_LIMITER_BURST)
+        self.capacity, self.window, self.interval, self.burst = pace_parameters(rate, margin, burst)
         interval_us = math.ceil(self.interval * 1_000_000)
         self._limits = [
             self.capacity,
