@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot.slack import cards, payloads
 from bot.slack.context import CardContext
-from bot.slack.delivery import respond, update_modal
+from bot.slack.delivery import ModalError, open_for_click, respond, update_modal
 from bot.slack.lookup_flow import BUSY_TEXT, FAILED_TEXT
 from bot.slack.notices import notice_view, notify_text_later
 from bot.slack.services import AppServices
@@ -92,3 +92,22 @@ def run_for_modal(
 
     if not services.jobs.submit(label, work, on_error=failed):
         update_modal(client, view_id, notice_view(BUSY_TEXT))
+
+
+def open_loading_then(
+    services: AppServices,
+    client: WebClient,
+    body: Mapping[str, Any],
+    *,
+    loading_text: str,
+    failed_text: str,
+    label: str,
+    work: Callable[[str], None],
+) -> None:
+    """Open (or push) a loading modal for the click now; then `work(view_id)` as a job."""
+    try:
+        view_id = open_for_click(client, body, cards.build_loading_view(loading_text))
+    except ModalError:
+        notify_text_later(services.jobs, client, body, failed_text)
+        return
+    run_for_modal(services, client, label, view_id, lambda: work(view_id))

@@ -10,10 +10,9 @@ from slack_sdk import WebClient
 from bot.segment.errors import ProfileApiError
 from bot.slack import cards, payloads
 from bot.slack.context import CardContext
-from bot.slack.delivery import ModalError, open_for_click, update_modal
-from bot.slack.listeners.common import card_for_actor, run_for_modal
+from bot.slack.delivery import update_modal
+from bot.slack.listeners.common import card_for_actor, open_loading_then, run_for_modal
 from bot.slack.lookup_flow import audit
-from bot.slack.notices import notify_text_later
 from bot.slack.services import AppServices
 
 MODAL_FAILED_TEXT = "Slack didn't open the window in time. Please press the button again."
@@ -28,18 +27,14 @@ def handle_all_traits(
     context = card_for_actor(services, client, body, ref)
     if context is None:
         return
-    loading = cards.build_loading_view("Loading all traits…")
-    try:
-        view_id = open_for_click(client, body, loading)
-    except ModalError:
-        notify_text_later(services.jobs, client, body, MODAL_FAILED_TEXT)
-        return
-    run_for_modal(
+    open_loading_then(
         services,
         client,
-        "all traits",
-        view_id,
-        lambda: show_page(services, client, context, ref, 1, view_id),
+        body,
+        loading_text="Loading all traits…",
+        failed_text=MODAL_FAILED_TEXT,
+        label="all traits",
+        work=lambda view_id: show_page(services, client, context, ref, 1, view_id),
     )
 
 

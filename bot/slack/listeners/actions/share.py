@@ -10,8 +10,8 @@ from slack_sdk import WebClient
 from bot.segment.errors import ProfileApiError
 from bot.slack import cards, payloads
 from bot.slack.context import CardContext
-from bot.slack.delivery import ModalError, open_for_click, update_modal
-from bot.slack.listeners.common import card_for_actor, run_for_modal
+from bot.slack.delivery import update_modal
+from bot.slack.listeners.common import card_for_actor, open_loading_then
 from bot.slack.lookup_flow import audit
 from bot.slack.notices import notice_view, notify_text_later
 from bot.slack.services import AppServices
@@ -31,18 +31,14 @@ def handle_share(services: AppServices, ack: Ack, body: dict[str, Any], client: 
         audit(services, context, action="share", outcome="share_refused", detail="disabled")
         notify_text_later(services.jobs, client, body, DISABLED_TEXT)
         return
-    loading = cards.build_loading_view("Preparing to share…")
-    try:
-        view_id = open_for_click(client, body, loading)
-    except ModalError:
-        notify_text_later(services.jobs, client, body, MODAL_FAILED_TEXT)
-        return
-    run_for_modal(
+    open_loading_then(
         services,
         client,
-        "share preview",
-        view_id,
-        lambda: show_confirm(services, client, context, ref, view_id),
+        body,
+        loading_text="Preparing to share…",
+        failed_text=MODAL_FAILED_TEXT,
+        label="share preview",
+        work=lambda view_id: show_confirm(services, client, context, ref, view_id),
     )
 
 
