@@ -33,10 +33,9 @@ from bench.card_phases import (
     upstream_cost,
     warm_up,
 )
+from bench.lookup_bench import service_for
 from bot.identifiers import Identifier
 from bot.sandbox.profile_api import ProfileApiSandbox
-from bot.segment.lookup import build_profile_service
-from bot.settings import load_settings
 from bot.state_codec import encode_entry
 from tests.support.bot_fleet import BotServer, bot_environ, start_all
 from tests.support.redis_server import RedisServer
@@ -82,18 +81,7 @@ def run_config(rig: Rig, key: str, args: argparse.Namespace) -> Figures:
 def profile_template(path: Path) -> None:
     """Encode one typical profile (the sandbox's jane@example.com, as a real lookup builds it)."""
     with ProfileApiSandbox() as sandbox:
-        settings = load_settings(
-            {
-                "SLACK_BOT_TOKEN": "xoxb-bench",
-                "SLACK_SIGNING_SECRET": "bench",
-                "SEGMENT_SPACE_ID": sandbox.space_id,
-                "SEGMENT_ACCESS_TOKEN": sandbox.token,
-                "SEGMENT_PROFILE_API_URL": sandbox.base_url,
-                "PROFILE_ALLOW_ALL_USERS": "true",
-            },
-            env_file=None,
-        )
-        service = build_profile_service(settings)
+        service = service_for(sandbox)
         try:
             profile = service.fetch_profile(Identifier("email", "jane@example.com")).profile
         finally:

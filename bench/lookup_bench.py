@@ -9,7 +9,6 @@ answers 429 past 100 requests in any rolling second.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -18,7 +17,6 @@ import time
 from bisect import bisect_left
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -29,37 +27,9 @@ from bot.segment.errors import ProfileApiError
 from bot.segment.lookup import ProfileService, build_profile_service
 from bot.settings import load_settings
 from bot.state import NotFoundEntry
+from tests.support.bot_fleet import write_customers
 
 LATENCY = 0.150
-
-
-def generated_customers(count: int) -> dict[str, Any]:
-    """`count` similar customers without linked accounts (same trait keys, distinct ids)."""
-    users = []
-    for i in range(count):
-        email = f"bench.user{i:04d}@example.com"
-        users.append(
-            {
-                "name": f"Bench User {i}",
-                "primary": f"email:{email}",
-                "summary": "generated for the benchmark",
-                "segment_id": f"use_bench{i:06d}",
-                "created_at": "2024-01-01T00:00:00.000Z",
-                "external_ids": [
-                    {"type": "email", "id": email},
-                    {"type": "user_id", "id": f"u_bench_{i}"},
-                ],
-                "traits": {"name": f"Bench User {i}", "plan": "pro", "logins_30d": i % 40},
-                "audiences": {"bench_audience": i % 2 == 0},
-                "computed_traits": {"bench_score": i * 1.5},
-                "accounts": [],
-                "events": [
-                    {"event": "Signed In", "minutes_ago": 10 + j, "properties": {"n": j}}
-                    for j in range(3)
-                ],
-            }
-        )
-    return {"users": users, "accounts": []}
 
 
 def ident_of(primary: str) -> Identifier:
@@ -210,7 +180,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "customers.json"
-        path.write_text(json.dumps(generated_customers(args.burst + 1)), encoding="utf-8")
+        write_customers(path, args.burst + 1, prefix="bench")
         with ProfileApiSandbox(rate_limit_rps=None) as sample:
             no_accounts = [
                 ident_of(c.identifier)
