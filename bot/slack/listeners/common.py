@@ -39,6 +39,19 @@ def ack_message(ack: Ack, message: Mapping[str, Any]) -> None:
     ack(text=str(message.get("text", "")), blocks=message.get("blocks"), response_type="ephemeral")
 
 
+def card_for_submission(
+    services: AppServices, ack: Ack, body: Mapping[str, Any]
+) -> CardContext | None:
+    """The card context in a view's private_metadata if the submitter asked for it; else the
+    ack replaces the modal with the reason and None is returned."""
+    context, refusal = services.contexts.for_actor(
+        payloads.private_metadata(body), payloads.user_id(body)
+    )
+    if context is None:
+        ack(response_action="update", view=notice_view(refusal or "Not allowed."))
+    return context
+
+
 def card_for_actor(
     services: AppServices, client: WebClient, body: Mapping[str, Any], ref: str
 ) -> CardContext | None:

@@ -10,9 +10,8 @@ from slack_sdk import WebClient
 
 from bot.identifiers import IdentifierError
 from bot.slack import cards, ids, payloads
-from bot.slack.listeners.common import after_ack_lands, run_for_modal
+from bot.slack.listeners.common import after_ack_lands, card_for_submission, run_for_modal
 from bot.slack.lookup_flow import audit, lookup_to_modal
-from bot.slack.notices import notice_view
 from bot.slack.services import AppServices
 
 
@@ -20,11 +19,8 @@ def handle_enter_identifier(
     services: AppServices, ack: Ack, body: dict[str, Any], client: WebClient
 ) -> None:
     """Validate in the ack (response_action errors/update); the lookup runs as a job."""
-    context, refusal = services.contexts.for_actor(
-        payloads.private_metadata(body), payloads.user_id(body)
-    )
+    context = card_for_submission(services, ack, body)
     if context is None:
-        ack(response_action="update", view=notice_view(refusal or "Not allowed."))
         return
     text = payloads.input_value(body, ids.IDENTIFIER_INPUT_BLOCK, ids.IDENTIFIER_INPUT_ACTION)
     try:

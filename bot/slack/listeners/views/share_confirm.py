@@ -12,7 +12,7 @@ from bot.segment.errors import ProfileApiError
 from bot.slack import cards, payloads
 from bot.slack.context import CardContext
 from bot.slack.delivery import update_modal
-from bot.slack.listeners.common import after_ack_lands, run_for_modal
+from bot.slack.listeners.common import after_ack_lands, card_for_submission, run_for_modal
 from bot.slack.lookup_flow import audit
 from bot.slack.notices import notice_view
 from bot.slack.services import AppServices
@@ -29,11 +29,8 @@ def handle_share_confirm(
     services: AppServices, ack: Ack, body: dict[str, Any], client: WebClient
 ) -> None:
     """Swap the preview for "Sharing…" in the ack; post and report in a job."""
-    context, refusal = services.contexts.for_actor(
-        payloads.private_metadata(body), payloads.user_id(body)
-    )
+    context = card_for_submission(services, ack, body)
     if context is None:
-        ack(response_action="update", view=notice_view(refusal or "Not allowed."))
         return
     ack(response_action="update", view=cards.build_loading_view("Sharing…"))
     view_id = payloads.view_id(body)
