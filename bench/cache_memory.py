@@ -1,7 +1,7 @@
 """RSS of a bot process whose in-memory profile cache holds many profiles (run by card_bench).
 
 `python bench/cache_memory.py TEMPLATE --max N --insert M` loads one encoded profile
-(`bot.state_codec.encode_entry` bytes of a real lookup), builds the bot's production services
+(`bot.state.codec.encode_entry` bytes of a real lookup), builds the bot's production services
 (memory state, PROFILE_CACHE_MAX_PROFILES=N), then puts M distinct copies into the profile store,
 each decoded from its own bytes the way a fetched profile is built from JSON, and prints one
 JSON line: RSS before and after (from /proc/self/status), entries kept, bytes per profile.
@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.serve import make_services
 from bot.settings import load_settings
-from bot.state_codec import decode_entry
+from bot.state.codec import decode_entry
+from bot.wiring import build_services
 
 
 def rss_kib() -> int:
@@ -52,8 +52,8 @@ def main() -> None:
         },
         env_file=None,
     )
-    services = make_services(settings)  # what a worker holds before any lookup
-    store = services.state.profiles
+    services = build_services(settings)  # what a worker holds before any lookup
+    store = services.state.profile_cache
     gc.collect()
     before = rss_kib()
     marker = args.marker.encode()

@@ -1,10 +1,10 @@
 """Card benchmark through real bot processes: `python bench/card_bench.py` (about 75 s).
 
-Starts the Profile API sandbox and the Slack stand-in in this process, then the bot as real
+Starts the Profile API sandbox and the Slack sandbox in this process, then the bot as real
 subprocesses (`python -m bot run --mode http`: gunicorn, WEB_CONCURRENCY=1), first ONE process
 with in-memory state, then TWO processes sharing one throwaway redis-server. Signed `/profile`
 requests go over loopback HTTP exactly as Slack sends them; a card "arrives" when the bot posts
-it to the request's response_url on the Slack stand-in. Prints card latency, upstream requests
+it to the request's response_url on the Slack sandbox. Prints card latency, upstream requests
 per card, ack times while Segment stalls, a 300-lookup burst through the 100/s budget, and the
 memory a process needs for 10,000 cached profiles.
 """
@@ -35,10 +35,10 @@ from bench.card_phases import (
 )
 from bench.lookup_bench import service_for
 from bot.identifiers import Identifier
+from bot.sandbox.bot_fleet import BotServer, bot_environ, start_all
 from bot.sandbox.profile_api import ProfileApiSandbox
-from bot.state_codec import encode_entry
-from tests.support.bot_fleet import BotServer, bot_environ, start_all
-from tests.support.redis_server import RedisServer
+from bot.sandbox.redis_server import RedisServer
+from bot.state.codec import encode_entry
 
 CONFIGS = {"1": (1, False), "2": (2, True), "1r": (1, True)}
 LABELS = {"1": "1 process", "2": "2 processes + Redis", "1r": "1 process + Redis"}
@@ -49,7 +49,7 @@ def run_config(rig: Rig, key: str, args: argparse.Namespace) -> Figures:
     count, shared = CONFIGS[key]
     env = bot_environ(
         rig.sandbox,
-        rig.stub,
+        rig.slack_api,
         SEGMENT_RATE_LIMIT_RPS="100",
         # Jobs waiting for a thread are capped at 8 per thread (32 threads by default: 256);
         # 40 lets ONE process take the whole 300-lookup burst instead of refusing 44 of them.
@@ -115,7 +115,7 @@ def print_table(all_figures: list[Figures], args: argparse.Namespace) -> None:
     print()
     print(
         f"Host: {os.cpu_count()} CPUs, shared by the bot processes, redis-server and this "
-        f"process (sandbox, Slack stand-in, client). Bots: WEB_CONCURRENCY=1, WEB_THREADS=16, "
+        f"process (sandbox, Slack sandbox, client). Bots: WEB_CONCURRENCY=1, WEB_THREADS=16, "
         f"SEGMENT_RATE_LIMIT_RPS=100, PROFILE_WORKER_THREADS={args.worker_threads}; sandbox "
         f"answers 429 past 100 requests in any rolling second."
     )

@@ -1,5 +1,5 @@
 """The phases of bench/card_bench.py: each sends signed `/profile` requests to real bot
-processes and reads the figures off the Slack stand-in (cards) and the sandbox (requests)."""
+processes and reads the figures off the Slack sandbox (cards) and the sandbox (requests)."""
 
 from __future__ import annotations
 
@@ -18,11 +18,8 @@ from typing import Any
 import httpx
 
 from bench.remote_sandbox import RemoteSandbox
-from bot.sandbox.faults import Fault
-from bot.sandbox.signing import command_body, sign_headers
-from bot.sandbox.slack_api import SlackApiStub
-from tests.support import secrets as test_secrets
-from tests.support.bot_fleet import (
+from bot.sandbox import credentials as test_secrets
+from bot.sandbox.bot_fleet import (
     TEAM,
     BotServer,
     SentCommand,
@@ -32,7 +29,10 @@ from tests.support.bot_fleet import (
     send_profile,
     write_customers,
 )
-from tests.support.redis_server import RedisServer
+from bot.sandbox.faults import Fault
+from bot.sandbox.redis_server import RedisServer
+from bot.sandbox.signing import command_body, sign_headers
+from bot.sandbox.slack_api import SlackApiSandbox
 
 LATENCY = 0.150
 STALL = 2.5
@@ -94,14 +94,14 @@ class Figures:
 
 
 class Rig:
-    """Sandbox (its own process; 429 past 100 requests in a rolling second), Slack stand-in,
+    """Sandbox (its own process; 429 past 100 requests in a rolling second), Slack sandbox,
     Redis, and fresh customers."""
 
     def __init__(self, tmp: Path, redis: RedisServer | None, *, per_config: int, configs: int):
         path = tmp / "customers.json"
         self._unused = write_customers(path, per_config * configs + 50, prefix="bench")
         self.sandbox = RemoteSandbox(path, rate_limit_rps=RATE)
-        self.slack: SlackApiStub | None = None
+        self.slack: SlackApiSandbox | None = None
         self.redis = redis
         self.http = httpx.Client(timeout=30.0, limits=httpx.Limits(max_connections=100))
 
@@ -117,8 +117,8 @@ class Rig:
         self.sandbox.stop()
 
     @property
-    def stub(self) -> SlackApiStub:
-        """The started Slack stand-in."""
+    def slack_api(self) -> SlackApiSandbox:
+        """The started Slack sandbox."""
         assert self.slack is not None
         return self.slack
 
@@ -131,11 +131,11 @@ class Rig:
 
     def send(self, bot: BotServer, text: str) -> SentCommand:
         """A signed `/profile text` to `bot`."""
-        return send_profile(self.http, bot, self.stub, text)
+        return send_profile(self.http, bot, self.slack_api, text)
 
     def card(self, sent: SentCommand, timeout: float = 30.0) -> tuple[dict[str, Any], float]:
         """The first message posted to the request's response_url, and when it arrived."""
-        message = self.stub.wait_for_responses(sent.response_url, 1, timeout)[0]
+        message = self.slack_api.wait_for_responses(sent.response_url, 1, timeout)[0]
         return message, time.monotonic()
 
 
@@ -233,7 +233,9 @@ def ack_times(rig: Rig, bots: Sequence[BotServer], figures: Figures, count: int 
     try:
         with ThreadPoolExecutor(count) as pool:
             results = list(pool.map(one, range(count)))
-        kinds = Counter(_kind(rig.stub.wait_for_responses(url, 1, 15.0)[0]) for _, url in requests)
+        kinds = Counter(
+            _kind(rig.slack_api.wait_for_responses(url, 1, 15.0)[0]) for _, url in requests
+        )
     finally:
         rig.sandbox.clear_faults()
         for sock in connections:
@@ -252,7 +254,7 @@ def ack_times(rig: Rig, bots: Sequence[BotServer], figures: Figures, count: int 
 
 def _raw_command(rig: Rig, bot: BotServer, ident: str) -> tuple[bytes, str]:
     """A complete signed HTTP request for `/profile ident` (closing the connection after)."""
-    response_url = rig.stub.new_response_url()
+    response_url = rig.slack_api.new_response_url()
     body = command_body(ident, team_id=TEAM, response_url=response_url)
     headers = sign_headers(test_secrets.SLACK_SIGNING_SECRET, body)
     lines = [

@@ -21,13 +21,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.identifiers import Identifier
+from bot.sandbox.bot_fleet import write_customers
 from bot.sandbox.faults import Fault
 from bot.sandbox.profile_api import ProfileApiSandbox
 from bot.segment.errors import ProfileApiError
-from bot.segment.lookup import ProfileService, build_profile_service
+from bot.segment.lookup import ProfileService
 from bot.settings import load_settings
 from bot.state import NotFoundEntry
-from tests.support.bot_fleet import write_customers
+from bot.wiring import build_profile_service, build_state
 
 LATENCY = 0.150
 
@@ -51,11 +52,11 @@ def service_for(sandbox: ProfileApiSandbox, **env: str) -> ProfileService:
         },
         env_file=None,
     )
-    return build_profile_service(settings)
+    return build_profile_service(settings, state=build_state(settings))
 
 
 def forget(service: ProfileService, ident: Identifier) -> None:
-    service.state.profiles.put(service.cache_key(ident), NotFoundEntry(0.0), 0)
+    service.cache.put(service.cache_key(ident), NotFoundEntry(0.0), 0)
 
 
 def busiest_second(times: list[float]) -> int:

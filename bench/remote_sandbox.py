@@ -1,6 +1,6 @@
 """The Profile API sandbox in a process of its own, steered over its /_sandbox/ endpoints.
 
-The benchmark's client threads and the Slack stand-in live in the benchmark process; were the
+The benchmark's client threads and the Slack sandbox live in the benchmark process; were the
 sandbox there too, its request timestamps would wait for that process's GIL. Its own process
 records arrivals as they happen. `RecordedRequest.at` is time.monotonic(), which on Linux is
 one clock for every process, so it compares with the benchmark's own readings.
@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from bot.sandbox.faults import Fault
-from tests.support.redis_server import free_port
+from bot.sandbox.redis_server import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 _SERVE = (

@@ -77,12 +77,12 @@ class AuditLog:
         """Stdout, or the file named by AUDIT_LOG_PATH (appended to, created with mode 0600)."""
         if settings.audit_log_path is None:
             return cls(
-                hash_key=settings.audit_hash_key,
+                hash_key=settings.identifier_hash_key,
                 clear_identifiers=settings.audit_clear_identifiers,
             )
         return cls.to_file(
             settings.audit_log_path,
-            hash_key=settings.audit_hash_key,
+            hash_key=settings.identifier_hash_key,
             clear_identifiers=settings.audit_clear_identifiers,
         )
 

@@ -12,13 +12,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.identifiers import Identifier
-from bot.redis_state.link import describe_error
 from bot.segment.client import ProfileApiClient
 from bot.segment.errors import ErrorKind, ProfileApiError
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings
 from bot.slack.scopes import REQUIRED_BOT_SCOPES
-from bot.state_codec import parse_encryption_key
-from bot.state_redis import describe_redis_url, redis_client
+from bot.slack.web_client import make_web_client
+from bot.state.shared.backend import describe_redis_url, redis_client
+from bot.state.shared.link import describe_error
+from bot.wiring import slack_client
 
 # An id no real profile has: a 404 for it proves the token and space were accepted.
 PROBE_IDENTIFIER = Identifier("user_id", "profile-bot-check-probe-0000")
@@ -50,7 +51,7 @@ def run_checks(
             f"{host_of(settings.slack_api_url)}",
         )
     ]
-    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
+    client = slack_client(settings, timeout=10)
     authenticated, granted = _check_slack_auth(client, results)
     if authenticated:
         results.append(_check_scopes(granted))
@@ -165,7 +166,7 @@ def _check_groups(client: WebClient, settings: Settings) -> list[CheckResult]:
 
 
 def _check_app_token(settings: Settings, app_token: str) -> CheckResult:
-    client = WebClient(base_url=settings.slack_api_url, timeout=10)
+    client = make_web_client(None, settings.slack_api_url, timeout=10)
     # apps.connections.open only hands out a WebSocket URL; nothing connects to it, and it expires.
     response, error = _slack_call(
         lambda: client.apps_connections_open(app_token=app_token), "Slack API"
@@ -181,16 +182,8 @@ def _check_app_token(settings: Settings, app_token: str) -> CheckResult:
 
 
 def _check_shared_state(settings: Settings) -> list[CheckResult]:
-    """The cache encryption key (checked even without Redis) and, with REDIS_URL, a PING."""
+    """With REDIS_URL, a PING (the URL and the encryption key were checked by load_settings)."""
     results: list[CheckResult] = []
-    try:
-        parse_encryption_key(settings.cache_encryption_key)
-    except SettingsError as error:
-        results.append(
-            CheckResult(
-                False, "Shared state: PROFILE_CACHE_ENCRYPTION_KEY is not usable", str(error)
-            )
-        )
     if settings.redis_url is None:
         return results
     where = "Redis"
@@ -201,8 +194,6 @@ def _check_shared_state(settings: Settings) -> list[CheckResult]:
             client.ping()
         finally:
             client.close()
-    except SettingsError as error:
-        results.append(CheckResult(False, f"{where}: REDIS_URL is not usable", str(error)))
     except redis.RedisError as error:
         results.append(
             CheckResult(

@@ -35,8 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser(
         "demo",
-        help="show a card offline: sandbox Segment, stand-in Slack, the real app",
-        description="Start the sandbox Profile API and a stand-in Slack Web API in-process, send "
+        help="show a card offline: sandbox Segment, sandbox Slack, the real app",
+        description="Start the sandbox Profile API and a sandbox Slack Web API in-process, send "
         "a signed /profile request through the real app and print the card it answers with. "
         "Needs no settings and no network.",
     )
@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox = commands.add_parser(
         "sandbox",
         help="serve a local Profile API with sample customers",
-        description="Serve an offline stand-in for the Segment Profile API on 127.0.0.1 with "
+        description="Serve an offline sandbox for the Segment Profile API on 127.0.0.1 with "
         "bundled sample customers (Ctrl-C stops it). Point SEGMENT_PROFILE_API_URL at it.",
     )
     sandbox.add_argument("--port", type=int, default=8765, help="port (default 8765; 0: any)")

@@ -16,13 +16,11 @@ import httpx
 from bot.audit import AuditLog
 from bot.identifiers import IdentifierError
 from bot.logs import configure_logging
-from bot.sandbox import ProfileApiSandbox, SlackApiStub, command_body, sign_headers
+from bot.sandbox import ProfileApiSandbox, SlackApiSandbox, command_body, sign_headers
 from bot.sandbox.wsgi_server import serve_wsgi
 from bot.settings import Settings, load_settings
-from bot.slack.app import build_app
-from bot.slack.services import build_services
-from bot.slack.web import build_wsgi_app
 from bot.terminal_card import render_message
+from bot.wiring import build_services, build_wsgi
 
 DEMO_USER = "U0SANDBOX1"
 DEMO_GROUP = ("S0DEMOCS01", "cs-team")
@@ -40,10 +38,10 @@ class DemoResult:
 
 
 @contextmanager
-def demo_environment() -> Iterator[tuple[Settings, ProfileApiSandbox, SlackApiStub]]:
-    """A sandbox Profile API, a stand-in Slack Web API and settings pointing at both."""
+def demo_environment() -> Iterator[tuple[Settings, ProfileApiSandbox, SlackApiSandbox]]:
+    """A sandbox Profile API, a sandbox Slack Web API and settings pointing at both."""
     bot_token = "xoxb-demo-" + secrets.token_hex(8)
-    with ProfileApiSandbox() as sandbox, SlackApiStub(bot_token=bot_token) as slack:
+    with ProfileApiSandbox() as sandbox, SlackApiSandbox(bot_token=bot_token) as slack:
         slack.add_usergroup(DEMO_GROUP[0], DEMO_GROUP[1], [DEMO_USER])
         env = {
             "SLACK_BOT_TOKEN": bot_token,
@@ -63,9 +61,8 @@ def run_lookup(text: str) -> tuple[DemoResult, list[str]]:
     """Send a signed `/profile <text>` through the real app; return what came back."""
     with demo_environment() as (settings, sandbox, slack):
         services = build_services(settings, audit=AuditLog(_Discard(), hash_key="demo"))
-        app = build_app(settings, services=services)
         try:
-            with serve_wsgi(build_wsgi_app(app, settings)) as base_url:
+            with serve_wsgi(build_wsgi(settings, services)) as base_url:
                 response_url = slack.new_response_url()
                 body = command_body(text, user_id=DEMO_USER, response_url=response_url)
                 answer = httpx.post(

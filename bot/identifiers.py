@@ -11,6 +11,8 @@ from urllib.parse import quote
 
 MAX_INPUT_LENGTH = 256
 ACCOUNT_ID_TYPE = "group_id"
+# The id types every Segment space has; admins add their own (PROFILE_EXTRA_ID_TYPES, a phone type).
+BUILTIN_ID_TYPES: tuple[str, ...] = ("user_id", "email", "anonymous_id", ACCOUNT_ID_TYPE)
 PROFILE_ROUTES = frozenset({"traits", "events", "external_ids", "links", "metadata"})
 
 # Unicode categories that never belong in an identifier: controls, format characters (bidi

@@ -202,7 +202,7 @@ def configured_secrets(settings: Settings) -> tuple[str, ...]:
         settings.slack_signing_secret,
         settings.slack_app_token,
         settings.segment_access_token,
-        settings.audit_hash_key,
+        settings.identifier_hash_key,
         # Only the password of a Redis URL is secret; the host is worth seeing in errors.
         urlsplit(settings.redis_url).password if settings.redis_url else None,
         settings.cache_encryption_key,

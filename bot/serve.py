@@ -9,16 +9,15 @@ import threading
 from collections.abc import Callable
 from types import FrameType
 from typing import Any
+from wsgiref.types import WSGIApplication
 
 from gunicorn.app.base import BaseApplication
 
 from bot.logs import configure_logging, configured_secrets
 from bot.settings import Settings, SettingsError
-from bot.slack.app import build_app
-from bot.slack.services import AppServices, build_services
-from bot.slack.web import WsgiApp, build_wsgi_app
-from bot.slack.webapi import error_code
-from bot.state_select import build_state
+from bot.slack.services import AppServices
+from bot.slack.web_client import error_code
+from bot.wiring import build_app, build_services, build_wsgi
 
 logger = logging.getLogger("bot.serve")
 
@@ -35,17 +34,10 @@ class StartError(Exception):
     """The bot could not start for a reason that is not a setting (Slack unreachable…)."""
 
 
-def make_services(settings: Settings) -> AppServices:
-    """The production services: Redis-backed state when REDIS_URL is set, memory otherwise."""
-    state = build_state(settings, fallback_rate_rps=settings.segment_rate_limit_fallback_rps)
-    return build_services(settings, state=state)
-
-
-def make_wsgi_app(settings: Settings) -> tuple[WsgiApp, AppServices]:
+def make_wsgi_app(settings: Settings) -> tuple[WSGIApplication, AppServices]:
     """The WSGI app for HTTP mode and the services behind it (to close on shutdown)."""
-    services = make_services(settings)
-    app = build_app(settings, services=services)
-    return build_wsgi_app(app, settings, health=services.health), services
+    services = build_services(settings)
+    return build_wsgi(settings, services), services
 
 
 def chosen_mode(settings: Settings, mode: str) -> str:
@@ -106,8 +98,8 @@ def run_bot(settings: Settings, *, mode: str = "auto") -> int:
 def _run_socket_mode(settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    services = make_services(settings)
-    app = build_app(settings, services=services)
+    services = build_services(settings)
+    app = build_app(settings, services)
     logger.info(startup_line(settings, "socket"))
     handler = SocketModeHandler(app, settings.slack_app_token)
     stop = threading.Event()
@@ -156,7 +148,7 @@ def _socket_mode_failure(exc: BaseException, settings: Settings) -> Exception:
 class _GunicornApp(BaseApplication):  # type: ignore[misc]
     """gunicorn run in-process with our settings; each worker builds its own app after fork."""
 
-    def __init__(self, factory: Callable[[], WsgiApp], options: dict[str, Any]) -> None:
+    def __init__(self, factory: Callable[[], WSGIApplication], options: dict[str, Any]) -> None:
         self._factory = factory
         self._options = options
         super().__init__()
@@ -168,7 +160,7 @@ class _GunicornApp(BaseApplication):  # type: ignore[misc]
             if key in self.cfg.settings:
                 self.cfg.set(key, value)
 
-    def load(self) -> WsgiApp:
+    def load(self) -> WSGIApplication:
         return self._factory()
 
 
@@ -211,7 +203,7 @@ def _preflight(settings: Settings) -> None:
 
 
 def _run_http(settings: Settings) -> int:
-    def factory() -> WsgiApp:
+    def factory() -> WSGIApplication:
         configure_logging(settings.log_level, secrets=configured_secrets(settings))
         try:
             wsgi, services = make_wsgi_app(settings)

@@ -15,8 +15,8 @@ import pytest
 
 from bot.audit import HASH_HEX_CHARS, AuditLog, identifier_hash, new_request_id
 from bot.identifiers import Identifier
+from bot.sandbox.credentials import AUDIT_HASH_KEY, SLACK_BOT_TOKEN, settings_environ
 from bot.settings import load_settings
-from tests.support.secrets import AUDIT_HASH_KEY, SLACK_BOT_TOKEN, settings_environ
 
 JANE = Identifier("email", "jane@example.com")
 FIXED = datetime(2025, 3, 4, 5, 6, 7, 890000, tzinfo=UTC)

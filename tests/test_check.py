@@ -1,4 +1,4 @@
-"""`profile-bot check` against the Profile API sandbox and the Slack stand-in: all ✓ when the
+"""`profile-bot check` against the Profile API sandbox and the Slack sandbox: all ✓ when the
 settings are right; ✗ with the setting to change, and a non-zero exit, when they are not.
 
 The headline cases run the real command as a child process; the rest call `run_checks` (the same
@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from bot import cli
 from bot.check import CheckResult, run_checks
+from bot.sandbox import credentials as test_secrets
+from bot.sandbox.redis_server import RedisServer, RedisServerMissing
 from bot.sandbox.slack_state import DEFAULT_SCOPES
 from bot.settings import load_settings
-from tests.support import secrets as test_secrets
 from tests.support.cli_process import (
     BotProcess,
     bot_settings,
@@ -25,7 +27,6 @@ from tests.support.cli_process import (
     run_bot,
     stand_ins,
 )
-from tests.support.redis_server import RedisServer, RedisServerMissing
 from tests.support.socket_mode_slack import SocketModeSlack
 
 ITEM = re.compile(r"^([✓✗]) (.+)$")
@@ -201,7 +202,7 @@ def test_a_free_plan_without_user_groups_points_to_allow_all(rig: tuple) -> None
 def test_socket_mode_app_token_is_checked(rig: tuple) -> None:
     sandbox, slack = rig
     token = test_secrets.SLACK_APP_TOKEN
-    # The plain stand-in refuses every app-level token…
+    # The plain sandbox refuses every app-level token…
     failure = _only_failure(_run(sandbox, slack.api_url, SLACK_APP_TOKEN=token))
     assert "invalid_auth" in failure.label and "SLACK_APP_TOKEN" in (failure.fix or "")
     # …the Socket Mode front accepts this one.
@@ -212,12 +213,19 @@ def test_socket_mode_app_token_is_checked(rig: tuple) -> None:
     assert any("Socket Mode app-level token accepted" in r.label for r in results)
 
 
-def test_a_bad_cache_encryption_key_is_named(rig: tuple) -> None:
+def test_a_bad_cache_encryption_key_is_named(
+    rig: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     sandbox, slack = rig
-    failure = _only_failure(
-        _run(sandbox, slack.api_url, PROFILE_CACHE_ENCRYPTION_KEY="not-a-fernet-key")
-    )
-    assert "PROFILE_CACHE_ENCRYPTION_KEY" in failure.label
+    env = bot_settings(sandbox, slack.api_url, PROFILE_CACHE_ENCRYPTION_KEY="not-a-fernet-key")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)  # no ./.env
+    # Validated with every other setting at start-up: check stops there, naming it.
+    assert cli.main(["check"]) == 2
+    err = capsys.readouterr().err
+    assert "configuration problem: PROFILE_CACHE_ENCRYPTION_KEY" in err
+    assert "not-a-fernet-key" not in err
 
 
 def test_an_unreachable_redis_names_redis_url(rig: tuple) -> None:

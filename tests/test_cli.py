@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import secrets as test_secrets
+from bot.sandbox import credentials as test_secrets
 from tests.support.cli_process import BotProcess, child_environ, run_bot
 
 COMMANDS = ("run", "demo", "check", "sandbox")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.sandbox.credentials import SEGMENT_ACCESS_TOKEN, SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET
 from tests.support.log_hygiene import (
     CUSTOMERS_PATH,
     LogHygieneGuard,
@@ -19,7 +20,6 @@ from tests.support.log_hygiene import (
     mask,
     report,
 )
-from tests.support.secrets import SEGMENT_ACCESS_TOKEN, SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.log_hygiene_exempt  # these tests leak on purpose, into a private guard

@@ -20,10 +20,7 @@ from bot.logs import (
     configured_secrets,
     is_below_floor,
 )
-from bot.sandbox.signing import command_body, sign_headers
-from bot.settings import load_settings
-from tests.support.logging_state import preserved_logging
-from tests.support.secrets import (
+from bot.sandbox.credentials import (
     AUDIT_HASH_KEY,
     SEGMENT_ACCESS_TOKEN,
     SLACK_BOT_TOKEN,
@@ -31,6 +28,9 @@ from tests.support.secrets import (
     SLACK_SIGNING_SECRET,
     settings_environ,
 )
+from bot.sandbox.signing import command_body, sign_headers
+from bot.settings import load_settings
+from tests.support.logging_state import preserved_logging
 
 pytestmark = pytest.mark.log_hygiene_exempt  # these tests feed secrets to the filter on purpose
 

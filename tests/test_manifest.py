@@ -20,7 +20,7 @@ import pytest
 import yaml
 from slack_sdk.web import client as sdk_client
 
-from bot.slack import ids
+from bot.slack import component_ids as ids
 from bot.slack.scopes import METHOD_SCOPES, REQUIRED_BOT_SCOPES
 from tests.support.cli_process import REPO
 

@@ -1,8 +1,8 @@
 """`profile-bot` running for real: HTTP mode under gunicorn, Socket Mode, SIGTERM, start-up.
 
 Every test starts the bot as a child process (`python -m bot …`, or the Procfile's commands) with
-settings pointing at the Profile API sandbox and the Slack stand-in in this process. Requests are
-signed as Slack signs them and sent over loopback sockets; cards arrive at the stand-in's
+settings pointing at the Profile API sandbox and the Slack sandbox in this process. Requests are
+signed as Slack signs them and sent over loopback sockets; cards arrive at the sandbox's
 response_url.
 """
 
@@ -17,8 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.sandbox import Fault, SlackApiStub, command_body, sign_headers
-from tests.support import secrets as test_secrets
+from bot.sandbox import Fault, SlackApiSandbox, command_body, sign_headers
+from bot.sandbox import credentials as test_secrets
 from tests.support.cli_process import (
     REPO,
     BotProcess,
@@ -35,7 +35,7 @@ JANE = "email:jane@example.com"
 STOP_BOUND = 25.0  # seconds a SIGTERM may take, lookups in flight included (generous)
 
 
-def _post_command(port: int, slack: SlackApiStub, text: str) -> tuple[httpx.Response, str]:
+def _post_command(port: int, slack: SlackApiSandbox, text: str) -> tuple[httpx.Response, str]:
     url = slack.new_response_url()
     body = command_body(text, response_url=url)
     response = httpx.post(
@@ -180,7 +180,7 @@ def test_app_token_selects_socket_mode_which_serves_and_drains_on_sigterm(
 
 
 def test_socket_mode_with_a_refused_app_token_fails_naming_it(tmp_path: Path) -> None:
-    # The plain Slack stand-in knows no app-level token: apps.connections.open → invalid_auth.
+    # The plain Slack sandbox knows no app-level token: apps.connections.open → invalid_auth.
     with stand_ins() as (sandbox, slack):
         settings = bot_settings(
             sandbox, slack.api_url, SLACK_APP_TOKEN=test_secrets.SLACK_APP_TOKEN

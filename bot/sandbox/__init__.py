@@ -5,7 +5,7 @@ from bot.sandbox.faults import Fault
 from bot.sandbox.profile_api import ProfileApiSandbox, serve_forever
 from bot.sandbox.recording import RecordedRequest
 from bot.sandbox.signing import command_body, interaction_body, sign_headers
-from bot.sandbox.slack_api import DEFAULT_SCOPES, SlackApiStub
+from bot.sandbox.slack_api import DEFAULT_SCOPES, SlackApiSandbox
 from bot.sandbox.slack_state import RecordedCall
 
 __all__ = [
@@ -15,7 +15,7 @@ __all__ = [
     "RecordedCall",
     "RecordedRequest",
     "SampleCustomer",
-    "SlackApiStub",
+    "SlackApiSandbox",
     "command_body",
     "interaction_body",
     "serve_forever",

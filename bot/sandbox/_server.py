@@ -214,7 +214,7 @@ class LoopbackHttpServer:
 
 
 class LoopbackService:
-    """Start/stop and `with` support for a stand-in served by `self._server`."""
+    """Start/stop and `with` support for a sandbox served by `self._server`."""
 
     _server: LoopbackHttpServer
 

@@ -1,4 +1,4 @@
-"""A local stand-in for the Twilio Segment Profile API, with sample data and fault injection."""
+"""A local sandbox for the Twilio Segment Profile API, with sample data and fault injection."""
 
 from __future__ import annotations
 

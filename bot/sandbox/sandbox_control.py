@@ -4,18 +4,30 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from bot.sandbox._server import Incoming, Outgoing
-from bot.sandbox.faults import fault_from_json
+from bot.sandbox.data import SampleCustomer
+from bot.sandbox.faults import Fault, fault_from_json
+from bot.sandbox.recording import RecordedRequest
 
-if TYPE_CHECKING:
-    from bot.sandbox.profile_api import ProfileApiSandbox
+
+class SteerableSandbox(Protocol):
+    """What the control endpoints steer (the Profile API sandbox)."""
+
+    def add_fault(self, fault: Fault) -> None: ...
+    def clear_faults(self) -> None: ...
+    def faults(self) -> list[Fault]: ...
+    def requests(self) -> list[RecordedRequest]: ...
+    def clear_requests(self) -> None: ...
+    def customers(self) -> list[SampleCustomer]: ...
+    def set_rate_limit(self, rate_limit_rps: float | None) -> None: ...
+
 
 _JSON = {"Content-Type": "application/json; charset=utf-8"}
 
 
-def control_answer(sandbox: ProfileApiSandbox, incoming: Incoming) -> Outgoing:
+def control_answer(sandbox: SteerableSandbox, incoming: Incoming) -> Outgoing:
     """Answer one /_sandbox/... request: faults, requests, customers, rate limit."""
     key = (incoming.method, incoming.raw_path.rstrip("/"))
     if key == ("POST", "/_sandbox/faults"):
@@ -37,7 +49,7 @@ def control_answer(sandbox: ProfileApiSandbox, incoming: Incoming) -> Outgoing:
     return _error(404, "No such sandbox control endpoint.")
 
 
-def _add_faults(sandbox: ProfileApiSandbox, body: bytes) -> Outgoing:
+def _add_faults(sandbox: SteerableSandbox, body: bytes) -> Outgoing:
     try:
         data = json.loads(body or b"[]")
         items = data if isinstance(data, list) else [data]
@@ -51,7 +63,7 @@ def _add_faults(sandbox: ProfileApiSandbox, body: bytes) -> Outgoing:
     return _ok({"ok": True, "added": len(faults)})
 
 
-def _set_rate_limit(sandbox: ProfileApiSandbox, body: bytes) -> Outgoing:
+def _set_rate_limit(sandbox: SteerableSandbox, body: bytes) -> Outgoing:
     try:
         data = json.loads(body or b"{}")
         if not isinstance(data, dict):

@@ -1,4 +1,4 @@
-"""A local stand-in for the Slack Web API and response_urls, recording every call."""
+"""A local sandbox for the Slack Web API and response_urls, recording every call."""
 
 from __future__ import annotations
 
@@ -22,12 +22,12 @@ from bot.sandbox.slack_state import (
     SlackWorkspace,
 )
 
-__all__ = ["DEFAULT_SCOPES", "RecordedCall", "SlackApiStub"]
+__all__ = ["DEFAULT_SCOPES", "RecordedCall", "SlackApiSandbox"]
 
 _JSON_FIELDS = ("blocks", "view", "attachments")
 
 
-class SlackApiStub(LoopbackService):
+class SlackApiSandbox(LoopbackService):
     """Slack's Web API on 127.0.0.1 (`api_url`) plus loopback response_urls."""
 
     def __init__(
@@ -141,11 +141,6 @@ class SlackApiStub(LoopbackService):
         with self._ws.lock:
             return [c for c in self._ws.calls if method is None or c.method == method]
 
-    def clear_calls(self) -> None:
-        """Forget recorded calls."""
-        with self._ws.lock:
-            self._ws.calls.clear()
-
     def wait_for_calls(
         self, method: str, count: int = 1, timeout: float = 5.0
     ) -> list[RecordedCall]:
@@ -235,5 +230,5 @@ def _params(incoming: Incoming) -> dict[str, Any]:
 def _path(url: str) -> str:
     marker = url.find("/response/")
     if marker < 0:
-        raise ValueError("not a response_url of this stub")
+        raise ValueError("not a response_url of this sandbox")
     return url[marker:]

@@ -1,4 +1,4 @@
-"""The Web API methods the Slack stand-in serves, with Slack's response shapes and errors."""
+"""The Web API methods the Slack sandbox serves, with Slack's response shapes and errors."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ class _ResponseUrl:
 
 
 class ResponseUrls:
-    """Every response_url handed out, keyed by its path, guarded by the stub's Condition."""
+    """Every response_url handed out, keyed by its path, guarded by the sandbox's Condition."""
 
     def __init__(self, lock: threading.Condition) -> None:
         self._lock = lock

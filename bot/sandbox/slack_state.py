@@ -1,4 +1,4 @@
-"""The Slack stand-in's workspace: users, groups, channels, views, triggers and recorded calls."""
+"""The Slack sandbox's workspace: users, groups, channels, views, triggers and recorded calls."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ class SlackError(Exception):
 
 
 class SlackWorkspace:
-    """Everything the stub knows; every attribute is guarded by `lock` (a Condition)."""
+    """Everything the sandbox knows; every attribute is guarded by `lock` (a Condition)."""
 
     def __init__(self, *, bot_token: str, team_id: str, scopes: str) -> None:
         self.bot_token = bot_token

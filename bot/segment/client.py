@@ -25,8 +25,8 @@ from bot.segment.parse import (
     parse_metadata,
     parse_traits_page,
 )
+from bot.segment.ports import RequestBudget
 from bot.segment.request import CoolDown, ProfileRequester
-from bot.state import RequestBudget
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=1.0, read=2.0, write=2.0, pool=1.0)
 MAX_TRAITS_LIMIT = 200  # Segment: default 10, "up to 200 with ?limit=200"

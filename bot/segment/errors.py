@@ -44,12 +44,3 @@ class ProfileApiError(Exception):
         if request_id:
             parts.append(f"Request-Id {request_id}")
         super().__init__(", ".join(parts))
-
-    @property
-    def retryable(self) -> bool:
-        """Whether trying again later may help (not for not-found, auth or bad requests)."""
-        return self.kind not in (
-            ErrorKind.NOT_FOUND,
-            ErrorKind.UNAUTHORIZED,
-            ErrorKind.INVALID_REQUEST,
-        )

@@ -10,26 +10,21 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from bot.identifiers import ACCOUNT_ID_TYPE, Identifier
 from bot.segment import models as m
 from bot.segment.catalog import TraitClassCatalog
 from bot.segment.client import ProfileApiClient
 from bot.segment.errors import ErrorKind, ProfileApiError
 from bot.segment.fanout import FanOut
+from bot.segment.ports import NotFoundEntry, ProfileStore, SingleFlight
 from bot.segment.sections import (
     account_trait_keys,
     clean_events,
     clean_external_ids,
-    clean_traits,
     drop_hidden,
     linked_account,
     usable_group_ids,
 )
-from bot.settings import Settings
-from bot.state import NotFoundEntry, StateBundle
-from bot.state_memory import memory_state
 from bot.trait_policy import TraitPolicy
 
 # A profile with a failed section is kept only briefly: long enough to absorb a burst of
@@ -41,11 +36,25 @@ _SECTION_OF = {"links": m.SECTION_ACCOUNTS}
 
 
 @dataclass(frozen=True)
-class LookupResult:
+class FetchedProfile:
     """A profile and whether it came from the cache."""
 
     profile: m.Profile
     cached: bool
+
+
+@dataclass(frozen=True)
+class LookupOptions:
+    """What a deployment configures about lookups (built from settings by bot.wiring)."""
+
+    hash_key: str  # keys the HMAC that stands in for an identifier in cache keys
+    policy: TraitPolicy
+    deadline_seconds: float = 5.0
+    cache_ttl_seconds: float = 60.0
+    not_found_ttl_seconds: float = 15.0
+    max_trait_pages: int = 5
+    events_page_size: int = 10
+    worker_threads: int = 32
 
 
 class ProfileService:
@@ -54,58 +63,55 @@ class ProfileService:
     def __init__(
         self,
         client: ProfileApiClient,
-        settings: Settings,
-        state: StateBundle,
+        options: LookupOptions,
         *,
+        cache: ProfileStore,
+        flight: SingleFlight,
         catalog: TraitClassCatalog | None = None,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.client = client
-        self.settings = settings
-        self.state = state
+        self.options = options
+        self.cache = cache
+        self.flight = flight
         self.catalog = catalog or TraitClassCatalog(clock=clock)
-        self.policy = TraitPolicy(settings.hidden_traits, settings.shareable_traits)
+        self.policy = options.policy
         self._clock = clock
         self._wall_clock = wall_clock
         self._executor = ThreadPoolExecutor(
-            max_workers=settings.worker_threads, thread_name_prefix="profile-fetch"
+            max_workers=options.worker_threads, thread_name_prefix="profile-fetch"
         )
 
     def cache_key(self, ident: Identifier) -> str:
         """HMAC of the normalised identifier: the raw value never becomes a key."""
         message = f"{ident.collection}|{ident.type}|{ident.value}".encode()
-        return hmac.new(self.settings.audit_hash_key.encode(), message, hashlib.sha256).hexdigest()
+        return hmac.new(self.options.hash_key.encode(), message, hashlib.sha256).hexdigest()
 
     def _deadline(self) -> float:
-        return self._clock() + self.settings.lookup_deadline_seconds
+        return self._clock() + self.options.deadline_seconds
 
-    def fetch_profile(self, ident: Identifier) -> LookupResult:
+    def fetch_profile(self, ident: Identifier) -> FetchedProfile:
         """The profile (from cache when fresh), or ProfileApiError when no card can be made."""
         key = self.cache_key(ident)
-        entry = self.state.profiles.get(key)
+        entry = self.cache.get(key)
         if isinstance(entry, NotFoundEntry):
             raise ProfileApiError(ErrorKind.NOT_FOUND, "no profile (remembered)")
         if entry is not None:
-            return LookupResult(entry, cached=True)
+            return FetchedProfile(entry, cached=True)
         deadline = self._deadline()
         try:
-            profile = self.state.flight.do(key, lambda: self._load(ident, key, deadline), deadline)
+            profile = self.flight.do(key, lambda: self._load(ident, key, deadline), deadline)
         except TimeoutError:
             raise ProfileApiError(ErrorKind.TIMEOUT, "lookup did not finish in time") from None
-        return LookupResult(profile, cached=False)
+        return FetchedProfile(profile, cached=False)
 
     def fetch_events_page(self, ident: Identifier, cursor: str | None) -> m.EventsPage:
         """One more page of events (for the card's "More events" button)."""
         page = self.client.events(
-            ident, deadline=self._deadline(), limit=self.settings.events_page_size, cursor=cursor
+            ident, deadline=self._deadline(), limit=self.options.events_page_size, cursor=cursor
         )
         return clean_events(page, self.policy)
-
-    def fetch_traits_page(self, ident: Identifier, cursor: str | None) -> m.TraitsPage:
-        """One page of up to 200 traits (for the "All traits" view), hidden ones dropped."""
-        page = self.client.traits(ident, deadline=self._deadline(), cursor=cursor)
-        return clean_traits(page, self.policy)
 
     def close(self) -> None:
         """Stop the worker pool and close upstream connections."""
@@ -118,10 +124,10 @@ class ProfileService:
         # Every call of this lookup shares one breaker scope: one slow or broken profile is one
         # failure toward the threshold, however many of its calls fail.
         common = {"deadline": deadline, "scope": object()}
-        fan.submit("traits", c.all_traits, ident, max_pages=self.settings.max_trait_pages, **common)
+        fan.submit("traits", c.all_traits, ident, max_pages=self.options.max_trait_pages, **common)
         if ident.collection == "users":
             # events/external_ids/links are documented for users only.
-            fan.submit("events", c.events, ident, limit=self.settings.events_page_size, **common)
+            fan.submit("events", c.events, ident, limit=self.options.events_page_size, **common)
             fan.submit("external_ids", c.external_ids, ident, limit=EXTERNAL_IDS_LIMIT, **common)
             fan.submit("links", c.links, ident, **common)
         # Account keys would muddle the users' catalogue: only user lookups refresh it.
@@ -143,12 +149,10 @@ class ProfileService:
         except ProfileApiError as error:
             if error.kind is ErrorKind.NOT_FOUND:
                 found = NotFoundEntry(fetched_at=self._wall_clock())
-                self.state.profiles.put(key, found, self.settings.not_found_ttl_seconds)
+                self.cache.put(key, found, self.options.not_found_ttl_seconds)
             raise
-        ttl = self.settings.cache_ttl_seconds
-        self.state.profiles.put(
-            key, profile, min(ttl, PARTIAL_TTL_SECONDS) if profile.errors else ttl
-        )
+        ttl = self.options.cache_ttl_seconds
+        self.cache.put(key, profile, min(ttl, PARTIAL_TTL_SECONDS) if profile.errors else ttl)
         return profile
 
     def _account(self, group_id: str, *, deadline: float, scope: Hashable) -> m.LinkedAccount:
@@ -226,21 +230,3 @@ def _kind(error: ProfileApiError | None) -> ErrorKind | None:
 
 def _traits_of(page: m.TraitsPage | None) -> Mapping[str, Any] | None:
     return None if page is None else page.traits
-
-
-def build_profile_service(
-    settings: Settings,
-    *,
-    transport: httpx.BaseTransport | None = None,
-    state: StateBundle | None = None,
-) -> ProfileService:
-    """A ProfileService for `settings` (in-memory state unless `state` is given)."""
-    bundle = state or memory_state(settings)
-    client = ProfileApiClient(
-        base_url=settings.segment_profile_api_url,
-        space_id=settings.segment_space_id,
-        token=settings.segment_access_token,
-        transport=transport,
-        budget=bundle.budget,
-    )
-    return ProfileService(client, settings, bundle)

@@ -15,8 +15,8 @@ from bot.segment.body import read_body
 from bot.segment.breaker import CircuitBreaker
 from bot.segment.errors import ErrorKind, ProfileApiError
 from bot.segment.parse import ShapeError, decode_json
+from bot.segment.ports import RequestBudget
 from bot.segment.retry import backoff_delay, parse_retry_after
-from bot.state import RequestBudget
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

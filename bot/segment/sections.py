@@ -13,7 +13,6 @@ from bot.segment.models import (
     ExternalId,
     LinkedAccount,
     SectionError,
-    TraitsPage,
 )
 from bot.trait_policy import TraitPolicy
 
@@ -45,15 +44,6 @@ def _scrub(value: Any, policy: TraitPolicy) -> Any:
     if isinstance(value, list):
         return [_scrub(item, policy) for item in value]
     return value
-
-
-def clean_traits(page: TraitsPage, policy: TraitPolicy) -> TraitsPage:
-    """The page without hidden traits."""
-    return TraitsPage(
-        traits=drop_hidden(page.traits, policy),
-        complete=page.complete,
-        next_cursor=page.next_cursor,
-    )
 
 
 def _when(event: Event) -> datetime | None:

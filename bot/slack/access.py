@@ -18,9 +18,8 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.settings import Settings
-from bot.slack.webapi import error_code, retry_after_seconds
-from bot.state import MembershipStore
+from bot.slack.web_client import error_code, retry_after_seconds
+from bot.state.interfaces import MembershipStore
 
 logger = logging.getLogger(__name__)
 
@@ -67,22 +66,24 @@ def is_group_id(entry: str) -> bool:
     return len(entry) > 1 and entry[0] == "S" and entry[1:].isalnum() and entry.upper() == entry
 
 
-class AccessGate:
+class AccessChecker:
     """Membership of the allowed user groups, cached in a MembershipStore."""
 
     def __init__(
         self,
-        settings: Settings,
         client: WebClient,
         memberships: MembershipStore,
         *,
+        groups: tuple[str, ...],
+        allow_all: bool,
+        membership_ttl: float,
         budget_seconds: float = CHECK_BUDGET_SECONDS,
         error_cooldown: float = ERROR_COOLDOWN_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.allow_all = settings.allow_all_users
-        self._entries = tuple(g.strip().lstrip("@") for g in settings.allowed_usergroups)
-        self._ttl = settings.membership_ttl_seconds
+        self.allow_all = allow_all
+        self._entries = tuple(g.strip().lstrip("@") for g in groups)
+        self._ttl = membership_ttl
         self._client = client
         self._memberships = memberships
         self._budget = budget_seconds

@@ -6,20 +6,18 @@ from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 
-from bot.settings import Settings
-from bot.slack.dedupe import make_dedupe_middleware
-from bot.slack.gate import make_gate_middleware
 from bot.slack.listeners import register_listeners
-from bot.slack.services import AppServices, build_services
+from bot.slack.middleware.dedupe import make_dedupe_middleware
+from bot.slack.middleware.gate import make_gate_middleware
+from bot.slack.services import AppServices
 
 
-def build_app(settings: Settings, *, services: AppServices | None = None) -> App:
-    """A Bolt App for `settings`; `services` defaults to `build_services(settings)`."""
-    services = services if services is not None else build_services(settings)
+def build_bolt_app(services: AppServices, *, signing_secret: str, listener_threads: int) -> App:
+    """A Bolt App over `services`: middleware first, then every listener."""
     app = App(
-        # The token travels in `client` (built from settings.slack_bot_token and slack_api_url);
-        # passing it twice only makes Bolt warn that it ignores the second copy.
-        signing_secret=settings.slack_signing_secret,
+        # The token travels in `client` (built from the bot token and SLACK_API_URL); passing it
+        # twice only makes Bolt warn that it ignores the second copy.
+        signing_secret=signing_secret,
         client=services.web_client,
         # auth.test would run in the constructor; Bolt still calls it (once) on the first request.
         token_verification_enabled=False,
@@ -30,7 +28,7 @@ def build_app(settings: Settings, *, services: AppServices | None = None) -> App
         # functions (views.open and the like), sized up from Bolt's default of 5.
         process_before_response=True,
         listener_executor=ThreadPoolExecutor(
-            max_workers=max(8, settings.worker_threads), thread_name_prefix="bolt-listener"
+            max_workers=max(8, listener_threads), thread_name_prefix="bolt-listener"
         ),
     )
     app.use(make_dedupe_middleware(services.state.duplicates))

@@ -21,9 +21,9 @@ from http import HTTPStatus
 from typing import Any
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
-__all__ = ["DEFAULT_MAX_BODY_BYTES", "MAX_TIMESTAMP_SKEW_SECONDS", "SLACK_EVENTS_PATH", "harden"]
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "EVENTS_PATH", "MAX_TIMESTAMP_SKEW_SECONDS", "harden"]
 
-SLACK_EVENTS_PATH = "/slack/events"
+EVENTS_PATH = "/slack/events"
 DEFAULT_MAX_BODY_BYTES = 256 * 1024  # Slack's payloads are a few kB; views are capped at 250 kB
 MAX_TIMESTAMP_SKEW_SECONDS = 300  # the window slack_sdk's SignatureVerifier accepts
 # A refused request's body is read and thrown away up to this size, so that closing the
@@ -47,7 +47,7 @@ class _Refusal(Exception):
 def harden(
     wsgi_app: WSGIApplication,
     *,
-    path: str = SLACK_EVENTS_PATH,
+    path: str = EVENTS_PATH,
     signing_secret_required: bool = True,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     clock: Callable[[], float] = time.time,

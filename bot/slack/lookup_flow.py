@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -21,14 +20,12 @@ from bot.segment.models import (
     Profile,
 )
 from bot.slack import cards
+from bot.slack.audit_trail import audit
 from bot.slack.context import CardContext
 from bot.slack.delivery import deliver_privately, update_modal
 from bot.slack.services import AppServices
 
 logger = logging.getLogger(__name__)
-
-BUSY_TEXT = "The bot is busy right now. Please try again in a moment."
-FAILED_TEXT = "Something went wrong on our side while looking that up. Please try again."
 
 
 @dataclass(frozen=True)
@@ -52,34 +49,6 @@ def shown_sections(profile: Profile) -> list[str]:
         SECTION_ACCOUNTS: bool(profile.accounts),
     }
     return [name for name, has in present.items() if has and name not in profile.errors]
-
-
-def audit(
-    services: AppServices,
-    context: CardContext,
-    *,
-    action: str,
-    outcome: str,
-    identifier: Identifier | None = None,
-    sections: Sequence[str] = (),
-    request_id: str | None = None,
-    detail: str | None = None,
-    cached: bool | None = None,
-) -> None:
-    """One audit record for the person in `context`."""
-    services.audit.record(
-        action=action,
-        outcome=outcome,
-        entry_point=context.entry_point,
-        team_id=context.team_id,
-        user_id=context.requester,
-        channel_id=context.channel_id,
-        identifier=identifier,
-        sections=sections,
-        request_id=request_id,
-        detail=detail,
-        cached=cached,
-    )
 
 
 def run_lookup(services: AppServices, context: CardContext, ident: Identifier) -> LookupOutcome:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from bot.sandbox import ProfileApiSandbox, SlackApiStub
+from bot.sandbox import ProfileApiSandbox, SlackApiSandbox
 
 SPACE = "spa_sandbox"
 USERS = f"v1/spaces/{SPACE}/collections/users/profiles"
@@ -43,6 +43,6 @@ def client(sandbox: ProfileApiSandbox) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def slack() -> Iterator[SlackApiStub]:
-    with SlackApiStub() as stub:
-        yield stub
+def slack() -> Iterator[SlackApiSandbox]:
+    with SlackApiSandbox() as slack_api:
+        yield slack_api

@@ -1,4 +1,4 @@
-"""The Slack Web API stand-in, driven by slack_sdk's real WebClient and by raw form posts."""
+"""The Slack Web API sandbox, driven by slack_sdk's real WebClient and by raw form posts."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot.sandbox import DEFAULT_SCOPES, SlackApiStub
+from bot.sandbox import DEFAULT_SCOPES, SlackApiSandbox
 
 MODAL = {"type": "modal", "title": {"type": "plain_text", "text": "Customer"}, "blocks": []}
 
 
 @pytest.fixture
-def web(slack: SlackApiStub) -> WebClient:
+def web(slack: SlackApiSandbox) -> WebClient:
     return WebClient(token="xoxb-sandbox-token", base_url=slack.api_url)
 
 
@@ -27,7 +27,7 @@ def error_of(call) -> str:
     return caught.value.response["error"]
 
 
-def test_auth_test_and_scopes_header(slack: SlackApiStub, web: WebClient) -> None:
+def test_auth_test_and_scopes_header(slack: SlackApiSandbox, web: WebClient) -> None:
     response = web.auth_test()
     assert {"url", "team", "user", "team_id", "user_id", "bot_id"} <= set(response.data)
     assert response["team_id"] == "T0SANDBOX"
@@ -35,14 +35,14 @@ def test_auth_test_and_scopes_header(slack: SlackApiStub, web: WebClient) -> Non
     assert [c.method for c in slack.calls()] == ["auth.test"]
 
 
-def test_bad_or_missing_token(slack: SlackApiStub, anon: httpx.Client) -> None:
+def test_bad_or_missing_token(slack: SlackApiSandbox, anon: httpx.Client) -> None:
     bad = WebClient(token="xoxb-wrong", base_url=slack.api_url)
     assert error_of(bad.auth_test) == "invalid_auth"
     response = anon.post(slack.api_url + "auth.test")
     assert response.json() == {"ok": False, "error": "not_authed"}
 
 
-def test_token_is_never_recorded(slack: SlackApiStub, anon: httpx.Client) -> None:
+def test_token_is_never_recorded(slack: SlackApiSandbox, anon: httpx.Client) -> None:
     anon.post(
         slack.api_url + "users.info", data={"token": "xoxb-sandbox-token", "user": "U0SANDBOX1"}
     )
@@ -55,7 +55,7 @@ def test_unknown_method(web: WebClient) -> None:
     assert error_of(lambda: web.api_call("reactions.add")) == "unknown_method"
 
 
-def test_usergroups(slack: SlackApiStub, web: WebClient) -> None:
+def test_usergroups(slack: SlackApiSandbox, web: WebClient) -> None:
     slack.add_usergroup("S0SUPPORT", "support", ["U1", "U2"], name="Support team")
     slack.add_usergroup("S0EMPTY", "nobody", [])
     groups = web.usergroups_list(include_users=True)["usergroups"]
@@ -71,7 +71,7 @@ def test_usergroups(slack: SlackApiStub, web: WebClient) -> None:
 
 
 def test_missing_scope() -> None:
-    with SlackApiStub(scopes="commands,chat:write") as slack:
+    with SlackApiSandbox(scopes="commands,chat:write") as slack:
         web = WebClient(token="xoxb-sandbox-token", base_url=slack.api_url)
         with pytest.raises(SlackApiError) as caught:
             web.usergroups_list()
@@ -80,7 +80,7 @@ def test_missing_scope() -> None:
         assert caught.value.response.headers["x-oauth-scopes"] == "commands,chat:write"
 
 
-def test_users_info_email_needs_scope(slack: SlackApiStub, web: WebClient) -> None:
+def test_users_info_email_needs_scope(slack: SlackApiSandbox, web: WebClient) -> None:
     slack.add_user("U0GUEST", team_id="T0OTHER", email="guest@example.org", name="guest")
     user = web.users_info(user="U0GUEST")["user"]
     assert user["team_id"] == "T0OTHER" and user["profile"]["email"] == "guest@example.org"
@@ -90,7 +90,7 @@ def test_users_info_email_needs_scope(slack: SlackApiStub, web: WebClient) -> No
     assert error_of(lambda: web.users_info(user="U0NOBODY")) == "user_not_found"
 
 
-def test_conversations_info(slack: SlackApiStub, web: WebClient) -> None:
+def test_conversations_info(slack: SlackApiSandbox, web: WebClient) -> None:
     slack.add_channel("C0SHARED", is_ext_shared=True, name="acme-shared")
     slack.add_channel("G0PRIVATE", is_private=True)
     channel = web.conversations_info(channel="C0SHARED")["channel"]
@@ -101,7 +101,9 @@ def test_conversations_info(slack: SlackApiStub, web: WebClient) -> None:
     assert error_of(lambda: web.conversations_info(channel="G0PRIVATE")) == "missing_scope"
 
 
-def test_fail_injection_with_status_headers_and_times(slack: SlackApiStub, web: WebClient) -> None:
+def test_fail_injection_with_status_headers_and_times(
+    slack: SlackApiSandbox, web: WebClient
+) -> None:
     slack.add_usergroup("S0SUPPORT", "support", ["U1"])
     slack.fail(
         "usergroups.users.list", "ratelimited", status=429, headers={"Retry-After": "30"}, times=1
@@ -119,7 +121,7 @@ def test_fail_injection_with_status_headers_and_times(slack: SlackApiStub, web: 
     assert web.auth_test()["ok"] is True
 
 
-def test_views_open_update_push(slack: SlackApiStub, web: WebClient) -> None:
+def test_views_open_update_push(slack: SlackApiSandbox, web: WebClient) -> None:
     opened = web.views_open(trigger_id="1.2.abc", view=MODAL)["view"]
     assert opened["id"].startswith("V") and opened["hash"]
     updated_view = dict(
@@ -135,7 +137,7 @@ def test_views_open_update_push(slack: SlackApiStub, web: WebClient) -> None:
     assert pushed["id"] in slack.views() and len(slack.views()) == 2
 
 
-def test_trigger_ids_are_single_use_and_can_expire(slack: SlackApiStub, web: WebClient) -> None:
+def test_trigger_ids_are_single_use_and_can_expire(slack: SlackApiSandbox, web: WebClient) -> None:
     web.views_open(trigger_id="111.222.aaa", view=MODAL)
     assert error_of(lambda: web.views_open(trigger_id="111.222.aaa", view=MODAL)) == (
         "exchanged_trigger_id"
@@ -167,7 +169,7 @@ def test_views_are_checked_against_slack_limits(web: WebClient) -> None:
     assert error_of(lambda: web.views_open(trigger_id="1.1.c", view=fat)) == "invalid_arguments"
 
 
-def test_form_encoded_view_is_decoded(slack: SlackApiStub, anon: httpx.Client) -> None:
+def test_form_encoded_view_is_decoded(slack: SlackApiSandbox, anon: httpx.Client) -> None:
     response = anon.post(
         slack.api_url + "views.open",
         data={"trigger_id": "9.9.9", "view": json.dumps(MODAL)},
@@ -178,7 +180,7 @@ def test_form_encoded_view_is_decoded(slack: SlackApiStub, anon: httpx.Client) -
 
 
 @pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")
-def test_chat_post_message(slack: SlackApiStub, web: WebClient) -> None:
+def test_chat_post_message(slack: SlackApiSandbox, web: WebClient) -> None:
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "card"}}]
     posted = web.chat_postMessage(channel="C0SANDBOX1", text="card", blocks=blocks, thread_ts="1.2")
     assert posted["channel"] == "C0SANDBOX1" and posted["ts"]
@@ -196,7 +198,7 @@ def test_chat_post_message(slack: SlackApiStub, web: WebClient) -> None:
     assert float(second["ts"]) > float(posted["ts"])
 
 
-def test_chat_post_ephemeral(slack: SlackApiStub, web: WebClient) -> None:
+def test_chat_post_ephemeral(slack: SlackApiSandbox, web: WebClient) -> None:
     answer = web.chat_postEphemeral(channel="C0SANDBOX1", user="U0SANDBOX1", text="only you")
     assert answer["message_ts"]
     assert error_of(lambda: web.chat_postEphemeral(channel="C0NOPE", user="U1", text="x")) == (
@@ -204,7 +206,7 @@ def test_chat_post_ephemeral(slack: SlackApiStub, web: WebClient) -> None:
     )
 
 
-def test_wait_for_calls_across_threads(slack: SlackApiStub, web: WebClient) -> None:
+def test_wait_for_calls_across_threads(slack: SlackApiSandbox, web: WebClient) -> None:
     timer = threading.Timer(0.1, web.auth_test)
     timer.start()
     calls = slack.wait_for_calls("auth.test", count=1, timeout=5)
@@ -214,7 +216,7 @@ def test_wait_for_calls_across_threads(slack: SlackApiStub, web: WebClient) -> N
     timer.join()
 
 
-def test_response_urls(slack: SlackApiStub) -> None:
+def test_response_urls(slack: SlackApiSandbox) -> None:
     url = slack.new_response_url()
     other = slack.new_response_url()
     assert url != other and url.startswith("http://127.0.0.1:") and "/response/" in url
@@ -231,7 +233,7 @@ def test_response_urls(slack: SlackApiStub) -> None:
     assert len(slack.responses()) == 5
 
 
-def test_response_url_failure_and_bad_payloads(slack: SlackApiStub, anon: httpx.Client) -> None:
+def test_response_url_failure_and_bad_payloads(slack: SlackApiSandbox, anon: httpx.Client) -> None:
     url = slack.new_response_url()
     assert anon.post(url, content=b"not json").status_code == 400
     too_many = {"blocks": [{"type": "divider"}] * 51}
@@ -244,7 +246,7 @@ def test_response_url_failure_and_bad_payloads(slack: SlackApiStub, anon: httpx.
     assert slack.responses(url) == []
 
 
-def test_wait_for_responses(slack: SlackApiStub, anon: httpx.Client) -> None:
+def test_wait_for_responses(slack: SlackApiSandbox, anon: httpx.Client) -> None:
     url = slack.new_response_url()
     timer = threading.Timer(0.1, lambda: anon.post(url, json={"replace_original": True}))
     timer.start()

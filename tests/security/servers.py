@@ -77,7 +77,7 @@ class _SlowSlackHandler(BaseHTTPRequestHandler):
 
 @contextmanager
 def slow_slack(origin: str, hang: dict[str, float]) -> Iterator[Any]:
-    """A proxy in front of the Slack stub at `origin` that never answers the `hang` methods
+    """A proxy in front of the Slack slack_api at `origin` that never answers the `hang` methods
     (method name → seconds to hold the connection). Yields the server: `.api_url`, `.hung`."""
     with _serving(
         _SlowSlackHandler,
@@ -114,7 +114,7 @@ class _LyingHandler(BaseHTTPRequestHandler):
 
 @contextmanager
 def lying_upstream() -> Iterator[Any]:
-    """A Profile API stand-in whose Content-Length lies (claims 50 MB). Yields the server:
+    """A Profile API sandbox whose Content-Length lies (claims 50 MB). Yields the server:
     `.base_url`, `.requests`."""
     with _serving(_LyingHandler, requests=0, lock=threading.Lock()) as server:
         server.base_url = f"http://127.0.0.1:{server.server_port}/"

@@ -120,7 +120,7 @@ def test_s18_other_user_cannot_use_someone_elses_card(bot: BotHarness) -> None:
     assert bot.slack.calls("views.open") == []
 
 
-def _foreign_payload(bot: BotHarness, kind: str) -> dict[str, Any]:
+def _external_payload(bot: BotHarness, kind: str) -> dict[str, Any]:
     user = {"id": CUSTOMER, "name": "jane", "team_id": OTHER_TEAM}
     payload: dict[str, Any] = {
         "type": "message_action",
@@ -150,11 +150,11 @@ def test_s19_actor_from_another_org_refused(make_bot: Callable[..., BotHarness],
         sent = bot.post_command(f"email:{JANE}", user=CUSTOMER, team=OTHER_TEAM)
         refusal = sent.json()
     else:
-        sent = bot.post_interaction(_foreign_payload(bot, kind))
+        sent = bot.post_interaction(_external_payload(bot, kind))
         refusal = bot.wait_response(sent.response_url)
     assert_acked(sent)
     assert "only serves people from the organisation" in card_text(refusal)
-    only_record(mark, action="refusal", outcome="denied", detail="foreign_team")
+    only_record(mark, action="refusal", outcome="denied", detail="external_team")
     assert bot.slack.calls("views.open") == []
     assert_no_upstream(bot)
 

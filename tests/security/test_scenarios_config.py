@@ -20,11 +20,11 @@ import pytest
 from bot.check import run_checks
 from bot.cli import main as profile_bot
 from bot.logs import configure_logging, configured_secrets
+from bot.sandbox import credentials as test_secrets
 from bot.sandbox.faults import Fault
 from bot.sandbox.profile_api import ProfileApiSandbox
 from bot.settings import SettingsError, load_settings
 from tests.security.checks import assert_acked, fresh, only_record
-from tests.support import secrets as test_secrets
 from tests.support.harness import JANE, BotHarness, card_text
 from tests.support.logging_state import preserved_logging
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import concurrent.futures
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -19,10 +18,9 @@ from bot.sandbox.faults import Fault
 from bot.segment.breaker import BreakerState, CircuitBreaker
 from bot.segment.client import ProfileApiClient
 from bot.segment.errors import ErrorKind, ProfileApiError
-from bot.segment.lookup import ProfileService
 from bot.settings import Settings
-from bot.slack.services import AppServices, build_services
-from bot.state_memory import memory_state
+from bot.slack.services import AppServices
+from bot.wiring import build_profile_service, build_services, build_state
 from tests.security.checks import (
     assert_acked,
     fresh,
@@ -53,9 +51,7 @@ def services_with(breaker: CircuitBreaker) -> Callable[[Settings], AppServices]:
     """The real services, but with a ProfileApiClient that uses `breaker`."""
 
     def build(settings: Settings) -> AppServices:
-        state = memory_state(settings)
-        services = build_services(settings, state=state)
-        services.profiles.close()
+        state = build_state(settings)
         client = ProfileApiClient(
             base_url=settings.segment_profile_api_url,
             space_id=settings.segment_space_id,
@@ -63,7 +59,8 @@ def services_with(breaker: CircuitBreaker) -> Callable[[Settings], AppServices]:
             budget=state.budget,
             breaker=breaker,
         )
-        return replace(services, profiles=ProfileService(client, settings, state))
+        profiles = build_profile_service(settings, state=state, client=client)
+        return build_services(settings, state=state, profiles=profiles)
 
     return build
 

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from bot.logs import configure_logging
+from bot.sandbox import credentials as test_secrets
 from bot.sandbox.signing import command_body, sign_headers
 from tests.security.checks import (
     ACK_BOUND_SECONDS,
@@ -24,7 +25,6 @@ from tests.security.checks import (
     fresh,
     only_record,
 )
-from tests.support import secrets as test_secrets
 from tests.support.harness import (
     CHANNEL,
     COLLEAGUE,

@@ -75,7 +75,7 @@ def test_slack_fault_response_url_expired_or_used_up(bot: BotHarness, fault: str
     bot.post_command("help")  # warm the access cache
     url = dead_response_url(bot, fault)
     mark = fresh(bot)
-    with warnings_of("bot.slack.delivery") as alerts:
+    with warnings_of("bot.slack.delivery.messages") as alerts:
         lookup_through(bot, url)
         # The card still reaches the person: chat.postEphemeral, to them alone, in that channel.
         [post] = bot.slack.wait_for_calls("chat.postEphemeral")
@@ -110,7 +110,7 @@ def test_slack_fault_response_url_dead_and_ephemeral_refused(bot: BotHarness, er
     url = dead_response_url(bot, "expired")
     bot.slack.fail("chat.postEphemeral", error)
     mark = fresh(bot)
-    with warnings_of("bot.slack.delivery") as alerts:
+    with warnings_of("bot.slack.delivery.messages") as alerts:
         lookup_through(bot, url)
         lookup, delivery = new_records(mark, 2)
     # Nothing reached the person, and nothing crashed: the lookup and the loss are audited.

@@ -11,9 +11,10 @@ import pytest
 from bot.identifiers import Identifier
 from bot.sandbox.profile_api import ProfileApiSandbox
 from bot.segment.client import ProfileApiClient
-from bot.segment.lookup import ProfileService, build_profile_service
+from bot.segment.lookup import ProfileService
 from bot.settings import Settings, load_settings
 from bot.state import NotFoundEntry, StateBundle
+from bot.wiring import build_profile_service, build_state
 
 TOKEN = "tok_s3cr3t_9f8e7d6c"  # distinctive, so a log or message that leaks it is caught
 SPACE = "spa_sandbox"
@@ -77,7 +78,9 @@ def make_service(
     made: list[ProfileService] = []
 
     def factory(state: StateBundle | None = None, **env: str) -> ProfileService:
-        service = build_profile_service(make_settings(sandbox, **env), state=state)
+        settings = make_settings(sandbox, **env)
+        state = state if state is not None else build_state(settings)
+        service = build_profile_service(settings, state=state)
         made.append(service)
         return service
 
@@ -94,4 +97,4 @@ def deadline_in(seconds: float) -> float:
 def forget(service: ProfileService, *idents: Identifier) -> None:
     """Drop cached lookups (a put with ttl 0 forgets the key)."""
     for ident in idents:
-        service.state.profiles.put(service.cache_key(ident), NotFoundEntry(fetched_at=0.0), 0)
+        service.cache.put(service.cache_key(ident), NotFoundEntry(fetched_at=0.0), 0)

@@ -13,7 +13,7 @@ from bot.sandbox.faults import Fault
 from bot.sandbox.profile_api import ProfileApiSandbox
 from bot.segment.client import ProfileApiClient
 from bot.segment.errors import ErrorKind, ProfileApiError
-from bot.state_memory import TokenBucket
+from bot.state.memory import PacedLimiter
 from tests.segment.conftest import JANE, TOKEN, deadline_in
 
 ClientFactory = Callable[..., ProfileApiClient]
@@ -179,7 +179,7 @@ def test_429_without_retry_after_pauses_other_calls(
 def test_budget_without_permit_refuses_without_sending(
     sandbox: ProfileApiSandbox, make_client: ClientFactory
 ) -> None:
-    budget = TokenBucket(1)
+    budget = PacedLimiter(1)
     client = make_client(budget=budget)
     client.traits(JANE, deadline=deadline_in(3))
     started = time.monotonic()

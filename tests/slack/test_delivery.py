@@ -1,4 +1,4 @@
-"""deliver_privately against the Slack stand-in over loopback: the response_url first, then
+"""deliver_privately against the Slack sandbox over loopback: the response_url first, then
 chat.postEphemeral to the person, never a public post."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from slack_sdk import WebClient
 
-from bot.sandbox.slack_api import SlackApiStub
+from bot.sandbox.slack_api import SlackApiSandbox
 from bot.slack import cards
 from bot.slack.delivery import VIA_EPHEMERAL, VIA_RESPONSE_URL, deliver_privately
 
@@ -18,22 +18,22 @@ USER = "U0DELIVERY"
 
 
 @pytest.fixture
-def slack() -> Iterator[SlackApiStub]:
-    with SlackApiStub(bot_token=TOKEN) as stub:
-        stub.add_channel(CHANNEL, name="support")
-        stub.add_user(USER, name="agent")
-        yield stub
+def slack() -> Iterator[SlackApiSandbox]:
+    with SlackApiSandbox(bot_token=TOKEN) as slack_api:
+        slack_api.add_channel(CHANNEL, name="support")
+        slack_api.add_user(USER, name="agent")
+        yield slack_api
 
 
 @pytest.fixture
-def web(slack: SlackApiStub) -> WebClient:
+def web(slack: SlackApiSandbox) -> WebClient:
     return WebClient(token=TOKEN, base_url=slack.api_url, timeout=5)
 
 
 MESSAGE = cards.build_notice_message("The card")
 
 
-def test_a_working_response_url_is_all_it_takes(slack: SlackApiStub, web: WebClient) -> None:
+def test_a_working_response_url_is_all_it_takes(slack: SlackApiSandbox, web: WebClient) -> None:
     url = slack.new_response_url()
     delivery = deliver_privately(
         web, url, MESSAGE, replace_original=True, channel_id=CHANNEL, user_id=USER
@@ -45,7 +45,7 @@ def test_a_working_response_url_is_all_it_takes(slack: SlackApiStub, web: WebCli
 
 
 def test_a_dead_response_url_falls_back_to_an_ephemeral_in_the_thread(
-    slack: SlackApiStub, web: WebClient
+    slack: SlackApiSandbox, web: WebClient
 ) -> None:
     url = slack.new_response_url()
     slack.fail_response_url(url, 404, "used_up")
@@ -68,7 +68,7 @@ def test_a_dead_response_url_falls_back_to_an_ephemeral_in_the_thread(
     assert slack.calls("chat.postMessage") == []
 
 
-def test_no_response_url_or_no_channel(slack: SlackApiStub, web: WebClient) -> None:
+def test_no_response_url_or_no_channel(slack: SlackApiSandbox, web: WebClient) -> None:
     delivery = deliver_privately(
         web, None, MESSAGE, replace_original=False, channel_id=CHANNEL, user_id=USER
     )
@@ -82,7 +82,7 @@ def test_no_response_url_or_no_channel(slack: SlackApiStub, web: WebClient) -> N
     assert len(slack.calls("chat.postEphemeral")) == 1  # the first call only
 
 
-def test_both_refused(slack: SlackApiStub, web: WebClient) -> None:
+def test_both_refused(slack: SlackApiSandbox, web: WebClient) -> None:
     url = slack.new_response_url()
     slack.fail_response_url(url, 404, "expired_url")
     slack.fail("chat.postEphemeral", "user_not_in_channel")

@@ -249,8 +249,10 @@ def test_member_removed_then_clicks_inside_a_modal(bot: BotHarness) -> None:
     assert_no_lookup(bot)
 
 
-def test_build_app_builds_its_own_services(bot: BotHarness) -> None:
-    from bot.slack.app import build_app
+def test_build_app_talks_to_the_slack_api_of_its_settings(bot: BotHarness) -> None:
+    from bot.wiring import build_app, build_services
 
-    app = build_app(bot.settings)
+    services = build_services(bot.settings)
+    app = build_app(bot.settings, services)
+    services.close()
     assert app.client.base_url == bot.settings.slack_api_url

@@ -25,11 +25,11 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
 from bot.logs import configure_logging
+from bot.sandbox.credentials import SLACK_OTHER_SIGNING_SECRET, SLACK_SIGNING_SECRET
 from bot.sandbox.signing import command_body, sign_headers
 from bot.sandbox.wsgi_server import serve_wsgi
 from bot.slack.hardening import DEFAULT_MAX_BODY_BYTES, harden
 from tests.support.logging_state import preserved_logging
-from tests.support.secrets import SLACK_OTHER_SIGNING_SECRET, SLACK_SIGNING_SECRET
 
 REPO = Path(__file__).resolve().parents[2]
 TYPED = "user_id:u_typed_by_agent_42"

@@ -6,8 +6,8 @@ import json
 import time
 from collections.abc import Callable
 
+from bot.sandbox import credentials as test_secrets
 from bot.sandbox.signing import command_body, sign_headers
-from tests.support import secrets as test_secrets
 from tests.support.harness import CHANNEL, GROUP_ID, JANE, MEMBER, BotHarness, card_text
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.slack.text import check_message, check_view
+from tests.support.block_limits import check_message, check_view
 
 _DATE_TOKEN = re.compile(r"<!date\^\d{1,12}\^[^<>|]*\|[^<>]*>")
 _MENTION = re.compile(r"<@([A-Z0-9]+)>")

@@ -13,7 +13,7 @@ from tests.support.harness import BotHarness
 
 @pytest.fixture
 def make_bot(tmp_path: Path) -> Iterator[Callable[..., BotHarness]]:
-    """Build a BotHarness with custom settings (`env=`), stub setup (`configure=`) or services."""
+    """Build a BotHarness with custom settings (`env=`), Slack setup (`configure=`) or services."""
     harnesses: list[BotHarness] = []
 
     def make(**kwargs: Any) -> BotHarness:

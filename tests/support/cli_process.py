@@ -21,9 +21,9 @@ from typing import Any
 
 import httpx
 
+from bot.sandbox import credentials as test_secrets
 from bot.sandbox.profile_api import ProfileApiSandbox
-from bot.sandbox.slack_api import SlackApiStub
-from tests.support import secrets as test_secrets
+from bot.sandbox.slack_api import SlackApiSandbox
 
 REPO = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -222,14 +222,14 @@ GROUP_ID, GROUP_HANDLE = "S0CSTEAM", "cs-team"
 
 
 @contextmanager
-def stand_ins(*, scopes: str | None = None) -> Iterator[tuple[ProfileApiSandbox, SlackApiStub]]:
-    """The Profile API sandbox and the Slack stand-in, started, with the test secrets."""
+def stand_ins(*, scopes: str | None = None) -> Iterator[tuple[ProfileApiSandbox, SlackApiSandbox]]:
+    """The Profile API sandbox and the Slack sandbox, started, with the test secrets."""
     options: dict[str, str] = {} if scopes is None else {"scopes": scopes}
     with (
         ProfileApiSandbox(
             token=test_secrets.SEGMENT_ACCESS_TOKEN, space_id=test_secrets.SEGMENT_SPACE_ID
         ) as sandbox,
-        SlackApiStub(bot_token=test_secrets.SLACK_BOT_TOKEN, **options) as slack,
+        SlackApiSandbox(bot_token=test_secrets.SLACK_BOT_TOKEN, **options) as slack,
     ):
         slack.add_usergroup(GROUP_ID, GROUP_HANDLE, [MEMBER])
         yield sandbox, slack

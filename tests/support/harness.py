@@ -1,5 +1,5 @@
 """BotHarness: the real bot served over loopback HTTP, with the Profile API sandbox and the Slack
-stand-in behind it. Requests are signed exactly as Slack signs them and sent over a socket; every
+sandbox behind it. Requests are signed exactly as Slack signs them and sent over a socket; every
 card that reaches Slack (ack bodies, response_url posts, views, chat.postMessage) is checked with
 the Block Kit validator."""
 
@@ -16,17 +16,14 @@ from typing import Any
 
 import httpx
 
+from bot.sandbox import credentials as test_secrets
 from bot.sandbox.profile_api import ProfileApiSandbox
 from bot.sandbox.signing import command_body, interaction_body, sign_headers
-from bot.sandbox.slack_api import SlackApiStub
+from bot.sandbox.slack_api import SlackApiSandbox
 from bot.sandbox.wsgi_server import LoopbackWsgiServer
 from bot.settings import Settings, load_settings
-from bot.slack.access import GATE_TIMEOUT_SECONDS, AccessGate
-from bot.slack.app import build_app
-from bot.slack.services import AppServices, build_services
-from bot.slack.web import build_wsgi_app
-from bot.slack.webapi import make_web_client
-from tests.support import secrets as test_secrets
+from bot.slack.services import AppServices
+from bot.wiring import build_access_checker, build_app, build_services, build_wsgi
 from tests.support.blockkit import assert_valid_message, assert_valid_view
 
 TEAM = "T0SANDBOX"
@@ -78,7 +75,7 @@ class BotHarness:
         self.sandbox = ProfileApiSandbox(
             token=test_secrets.SEGMENT_ACCESS_TOKEN, space_id=test_secrets.SEGMENT_SPACE_ID
         ).start()
-        self.slack = SlackApiStub(bot_token=test_secrets.SLACK_BOT_TOKEN, team_id=TEAM).start()
+        self.slack = SlackApiSandbox(bot_token=test_secrets.SLACK_BOT_TOKEN, team_id=TEAM).start()
         self._seed_slack()
         if configure is not None:
             configure(self)
@@ -101,16 +98,12 @@ class BotHarness:
         # (e.g. a circuit breaker on a clock it controls); default: the real build_services.
         services = (services_factory or build_services)(self.settings)
         # A short pause after a Slack failure keeps the fail-closed tests fast.
-        gate_client = make_web_client(self.settings, timeout=GATE_TIMEOUT_SECONDS, retry=False)
-        gate = AccessGate(
-            self.settings,
-            gate_client,
-            services.state.memberships,
-            error_cooldown=gate_cooldown,
+        access = build_access_checker(
+            self.settings, services.state.memberships, error_cooldown=gate_cooldown
         )
-        self.services: AppServices = replace(services, gate=gate)
-        self.app = build_app(self.settings, services=self.services)
-        wsgi = build_wsgi_app(self.app, self.settings, health=self.services.health)
+        self.services: AppServices = replace(services, access=access)
+        self.app = build_app(self.settings, self.services)
+        wsgi = build_wsgi(self.settings, self.services, app=self.app)
         self._server = LoopbackWsgiServer(wsgi).start()
         self.url = self._server.url
         self.http = httpx.Client(base_url=self.url, timeout=10.0, verify=False)  # plain http
@@ -118,14 +111,14 @@ class BotHarness:
         self.acks: list[tuple[str, Any]] = []  # (surface, card) from ack bodies, validated at close
 
     def _seed_slack(self) -> None:
-        stub = self.slack
+        slack_api = self.slack
         for user in (MEMBER, MEMBER_2, OUTSIDER, COLLEAGUE):
-            stub.add_user(user, email=f"{user.lower()}@ourcompany.example", name=user.lower())
-        stub.add_user(CUSTOMER, team_id=OTHER_TEAM, email=JANE, name="jane")
-        stub.add_usergroup(GROUP_ID, GROUP_HANDLE, [MEMBER, MEMBER_2], name="CS team")
-        stub.add_channel(CHANNEL, name="cust-support")
-        stub.add_channel(EXT_CHANNEL, name="acme-shared", is_ext_shared=True)
-        stub.add_channel(NOBOT_CHANNEL, name="no-bot", is_member=False)
+            slack_api.add_user(user, email=f"{user.lower()}@ourcompany.example", name=user.lower())
+        slack_api.add_user(CUSTOMER, team_id=OTHER_TEAM, email=JANE, name="jane")
+        slack_api.add_usergroup(GROUP_ID, GROUP_HANDLE, [MEMBER, MEMBER_2], name="CS team")
+        slack_api.add_channel(CHANNEL, name="cust-support")
+        slack_api.add_channel(EXT_CHANNEL, name="acme-shared", is_ext_shared=True)
+        slack_api.add_channel(NOBOT_CHANNEL, name="no-bot", is_member=False)
 
     # -- sending --------------------------------------------------------------------------
 
@@ -264,7 +257,7 @@ class BotHarness:
         user: str = MEMBER,
         values: dict[str, dict[str, str]] | None = None,
     ) -> Sent:
-        """Submit the modal `view_id` as the stub holds it; `values`: block → action → text."""
+        """Submit the modal `view_id` as the sandbox holds it; `values`: block → action → text."""
         view = self.slack.views()[view_id]
         view["state"] = {
             "values": {
@@ -328,7 +321,7 @@ class BotHarness:
         *,
         timeout: float = 5.0,
     ) -> tuple[str, dict[str, Any]]:
-        """(view_id, view) of the first view the stub holds that satisfies `predicate`."""
+        """(view_id, view) of the first view the sandbox holds that satisfies `predicate`."""
         deadline = time.monotonic() + timeout
         while True:
             for view_id, view in self.slack.views().items():
@@ -410,7 +403,7 @@ class BotHarness:
 
 
 def _postable_view(stored: dict[str, Any]) -> dict[str, Any]:
-    """The parts of a stored view that the bot posted (the stub adds id, hash, state…)."""
+    """The parts of a stored view that the bot posted (the sandbox adds id, hash, state…)."""
     keys = ("type", "title", "close", "submit", "blocks", "private_metadata", "callback_id")
     return {k: stored[k] for k in keys if stored.get(k) is not None}
 

@@ -40,7 +40,7 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 from bot.logs import is_below_floor
-from tests.support.secrets import SECRETS
+from bot.sandbox.credentials import SECRETS
 
 CUSTOMERS_PATH = Path(__file__).resolve().parents[2] / "bot" / "sandbox" / "data" / "customers.json"
 OUTSIDE_TESTS = "<outside any test>"

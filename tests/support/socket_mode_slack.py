@@ -1,10 +1,10 @@
-"""A Socket Mode front for SlackApiStub: `apps.connections.open` and a real WebSocket endpoint.
+"""A Socket Mode front for SlackApiSandbox: `apps.connections.open` and a real WebSocket endpoint.
 
 Slack's Socket Mode (slack-platform.md §4): the app calls `apps.connections.open` with its
 app-level token, gets a `wss://` URL, opens a WebSocket there and receives each request as an
 envelope it must acknowledge with `{"envelope_id": …, "payload": …}`. This server plays Slack's
 side over plain `ws://` on 127.0.0.1 (slack_sdk's built-in client uses a non-TLS socket for any
-port but 443). Every other Web API call is forwarded unchanged to the SlackApiStub behind it, so
+port but 443). Every other Web API call is forwarded unchanged to the SlackApiSandbox behind it, so
 the bot sees one Slack at `api_url`.
 """
 
@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from bot.sandbox.slack_api import SlackApiStub
+from bot.sandbox.slack_api import SlackApiSandbox
 
 _WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 _TEXT, _CLOSE, _PING, _PONG = 0x1, 0x8, 0x9, 0xA
@@ -77,10 +77,10 @@ class _Connection:
 
 
 class SocketModeSlack:
-    """See the module docstring. `with SocketModeSlack(stub, app_token=…) as slack: …`."""
+    """See the module docstring. `with SocketModeSlack(slack_api, app_token=…) as slack: …`."""
 
-    def __init__(self, stub: SlackApiStub, *, app_token: str) -> None:
-        self.stub = stub
+    def __init__(self, slack_api: SlackApiSandbox, *, app_token: str) -> None:
+        self.slack_api = slack_api
         self.app_token = app_token
         self._lock = threading.Condition()
         self._connections: list[_Connection] = []
@@ -212,7 +212,7 @@ class SocketModeSlack:
     def _forward(
         self, method: str, path: str, headers: dict[str, str], body: bytes
     ) -> httpx.Response:
-        target = self.stub.api_url + path.removeprefix("/api/")
+        target = self.slack_api.api_url + path.removeprefix("/api/")
         keep = {k: v for k, v in headers.items() if k.lower() in ("authorization", "content-type")}
         return self._http.request(method, target, headers=keep, content=body)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from bot.slack import text as t
+from bot.slack.cards import text as t
 
 Block = dict[str, Any]
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from bot.slack import text as t
+from bot.slack.cards import text as t
 from bot.trait_policy import TraitPolicy, canonical_key
 
 LABEL_LIMIT = 60  # an admin-set label or a trait key used as a label

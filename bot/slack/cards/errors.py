@@ -17,8 +17,8 @@ from bot.segment.models import (
     SECTION_TRAITS,
     SectionError,
 )
-from bot.slack import ids
-from bot.slack import text as t
+from bot.slack import component_ids as ids
+from bot.slack.cards import text as t
 from bot.slack.cards.blocks import Block, context, message, modal, section
 
 SECTION_LABELS = {

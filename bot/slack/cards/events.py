@@ -8,8 +8,8 @@ from typing import Any
 
 from bot.segment.models import Event, EventsPage
 from bot.settings import DEFAULT_HIDDEN_TRAITS
-from bot.slack import ids
-from bot.slack import text as t
+from bot.slack import component_ids as ids
+from bot.slack.cards import text as t
 from bot.slack.cards.blocks import Block, actions, button, context, header, message, section
 from bot.slack.cards.options import CardOptions
 from bot.trait_policy import TraitPolicy, canonical_key

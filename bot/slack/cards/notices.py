@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.identifiers import MAX_INPUT_LENGTH, Identifier
-from bot.slack import ids
-from bot.slack import text as t
+from bot.slack import component_ids as ids
+from bot.slack.cards import text as t
 from bot.slack.cards.blocks import (
     Block,
     actions,
@@ -20,6 +20,14 @@ from bot.slack.cards.blocks import (
 )
 
 MAX_PICKS = 20  # identifiers offered in the picker (one section each)
+
+# What the bot says when it cannot do what was asked (the listeners and delivery send these).
+NOTICE_TITLE = "Customer profile"
+BUSY_TEXT = "The bot is busy right now. Please try again in a moment."
+LOOKUP_FAILED_TEXT = "Something went wrong on our side while looking that up. Please try again."
+ALL_TRAITS_NOT_OPENED_TEXT = "Slack didn't open the window in time. Please press the button again."
+SHARE_NOT_OPENED_TEXT = "Slack didn't open the window in time. Please press Share again."
+SHARE_FAILED_TEXT = "Slack didn't accept the post ({code}), so nothing was shared."
 
 
 def _code_list(items: Sequence[str], limit: int = 12) -> str:
@@ -160,3 +168,17 @@ def build_enter_identifier_view(
         close="Cancel",
         private_metadata=private_metadata,
     )
+
+
+def build_notice_modal(text: str) -> dict[str, Any]:
+    """A modal that only says `text`."""
+    return build_notice_view(NOTICE_TITLE, text)
+
+
+def build_message_modal(message: dict[str, Any]) -> dict[str, Any]:
+    """A notice modal showing a message card's blocks (a refusal keeps all its detail)."""
+    view = build_notice_modal(str(message.get("text") or "Notice"))
+    blocks = message.get("blocks")
+    if isinstance(blocks, list) and blocks:
+        view["blocks"] = blocks[: t.MAX_MODAL_BLOCKS]
+    return view

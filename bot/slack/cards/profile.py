@@ -14,9 +14,9 @@ from bot.segment.models import (
     SECTION_TRAITS,
     Profile,
 )
-from bot.slack import ids
-from bot.slack import text as t
+from bot.slack import component_ids as ids
 from bot.slack.cards import sections
+from bot.slack.cards import text as t
 from bot.slack.cards.blocks import Block, actions, button, context, divider, header, message, modal
 from bot.slack.cards.common import customer_name, segment_url
 from bot.slack.cards.errors import section_error_line

@@ -12,7 +12,7 @@ from bot.segment.models import (
     LinkedAccount,
     Profile,
 )
-from bot.slack import text as t
+from bot.slack.cards import text as t
 from bot.slack.cards.blocks import Block, context, fields_section, section
 from bot.slack.cards.common import (
     index_by_canonical,

@@ -6,8 +6,8 @@ import re
 from typing import Any
 
 from bot.segment.models import Profile
-from bot.slack import ids
-from bot.slack import text as t
+from bot.slack import component_ids as ids
+from bot.slack.cards import text as t
 from bot.slack.cards.blocks import Block, context, divider, fields_section, header, message, modal
 from bot.slack.cards.blocks import section as section_block
 from bot.slack.cards.common import (

@@ -10,10 +10,10 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot.slack import cards, payloads
+from bot.slack.audit_trail import audit
+from bot.slack.cards.notices import BUSY_TEXT, LOOKUP_FAILED_TEXT
 from bot.slack.context import CardContext
-from bot.slack.delivery import ModalError, open_for_click, respond, update_modal
-from bot.slack.lookup_flow import BUSY_TEXT, FAILED_TEXT
-from bot.slack.notices import notice_view, notify_text_later
+from bot.slack.delivery import ModalError, notify_text_later, open_for_click, respond, update_modal
 from bot.slack.services import AppServices
 
 # Slack applies a view submission's `response_action: update` when our HTTP answer reaches it; a
@@ -48,7 +48,7 @@ def card_for_submission(
         payloads.private_metadata(body), payloads.user_id(body)
     )
     if context is None:
-        ack(response_action="update", view=notice_view(refusal or "Not allowed."))
+        ack(response_action="update", view=cards.build_notice_modal(refusal or "Not allowed."))
     return context
 
 
@@ -58,13 +58,11 @@ def card_for_actor(
     """The card context behind `ref` if the person acting asked for it; else tell them why not."""
     context, refusal = services.contexts.for_actor(ref, payloads.user_id(body))
     if context is None:
-        services.audit.record(
+        audit(
+            services,
+            body,
             action="refusal",
             outcome="denied",
-            entry_point=payloads.entry_kind(body) or "action",
-            team_id=payloads.team_id(body),
-            user_id=payloads.user_id(body),
-            channel_id=payloads.channel_id(body),
             detail="expired_card" if services.contexts.get(ref) is None else "not_requester",
         )
         notify_text_later(services.jobs, client, body, refusal or "Not allowed.")
@@ -83,7 +81,7 @@ def run_for_message(
     (replacing the "Looking up…" message when `replace_original`)."""
 
     def failed(_exc: BaseException) -> None:
-        notice = cards.build_notice_message(FAILED_TEXT)
+        notice = cards.build_notice_message(LOOKUP_FAILED_TEXT)
         respond(response_url, notice, replace_original=replace_original)
 
     if not services.jobs.submit(label, work, on_error=failed):
@@ -101,10 +99,10 @@ def run_for_modal(
     """Run `work` as a job; on failure or overload the modal `view_id` says so."""
 
     def failed(_exc: BaseException) -> None:
-        update_modal(client, view_id, notice_view(FAILED_TEXT))
+        update_modal(client, view_id, cards.build_notice_modal(LOOKUP_FAILED_TEXT))
 
     if not services.jobs.submit(label, work, on_error=failed):
-        update_modal(client, view_id, notice_view(BUSY_TEXT))
+        update_modal(client, view_id, cards.build_notice_modal(BUSY_TEXT))
 
 
 def open_loading_then(

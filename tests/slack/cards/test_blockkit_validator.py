@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from slack_sdk.errors import SlackObjectFormationError
 
-from bot.slack.text import date_token
+from bot.slack.cards.text import date_token
 from tests.support.blockkit import assert_valid_message, assert_valid_view
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from bot.identifiers import Identifier
 from bot.segment.errors import ErrorKind, ProfileApiError
-from bot.slack import ids
+from bot.slack import component_ids as ids
 from bot.slack.cards import build_error_message, build_error_view
 from tests.support.blockkit import all_texts, assert_valid_message, assert_valid_view
 

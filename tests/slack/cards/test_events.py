@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.segment.models import Event, EventsPage
-from bot.slack import ids
+from bot.slack import component_ids as ids
 from bot.slack.cards import CardOptions, build_events_message
 from tests.slack.cards.profiles import HOSTILE, REF, events
 from tests.support.blockkit import all_texts, assert_valid_message

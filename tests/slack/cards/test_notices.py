@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.identifiers import Identifier, IdentifierParser
-from bot.slack import ids
+from bot.slack import component_ids as ids
 from bot.slack.cards import (
     build_access_unavailable_message,
     build_denied_message,

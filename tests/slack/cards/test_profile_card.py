@@ -10,7 +10,7 @@ import pytest
 from bot.identifiers import Identifier
 from bot.segment.errors import ErrorKind
 from bot.segment.models import Event, LinkedAccount, Profile, SectionError
-from bot.slack import ids
+from bot.slack import component_ids as ids
 from bot.slack.cards import (
     CardOptions,
     build_all_traits_view,

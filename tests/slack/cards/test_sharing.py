@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from bot.slack import ids
+from bot.slack import component_ids as ids
 from bot.slack.cards import build_share_confirm_view, build_shared_message
 from tests.slack.cards.profiles import OPTIONS, REF, full_profile, hostile_profile
 from tests.support.blockkit import all_texts, assert_valid_message, assert_valid_view

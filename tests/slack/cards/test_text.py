@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.slack import text as t
-from bot.slack.text import (
-    check_blocks,
-    check_message,
-    check_view,
+from bot.slack.cards import text as t
+from bot.slack.cards.text import (
     date_token,
     escape_mrkdwn,
     format_value,
@@ -18,6 +15,7 @@ from bot.slack.text import (
     truncate_mrkdwn,
 )
 from bot.trait_policy import TraitPolicy
+from tests.support.block_limits import check_blocks, check_message, check_view
 from tests.support.blockkit import live_markup_problems
 
 

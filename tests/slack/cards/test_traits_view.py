@@ -8,7 +8,7 @@ import pytest
 
 from bot.segment.errors import ErrorKind
 from bot.segment.models import Profile, SectionError
-from bot.slack import ids
+from bot.slack import component_ids as ids
 from bot.slack.cards import build_all_traits_view, page_count
 from tests.slack.cards.profiles import (
     FETCHED_AT,

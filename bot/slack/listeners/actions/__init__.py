@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.slack import ids
+from bot.slack import component_ids as ids
 from bot.slack.listeners.actions.all_traits import handle_all_traits, handle_page
 from bot.slack.listeners.actions.more_events import handle_more_events
 from bot.slack.listeners.actions.pick_identifier import handle_pick, handle_type_instead

@@ -9,13 +9,12 @@ from slack_sdk import WebClient
 
 from bot.segment.errors import ProfileApiError
 from bot.slack import cards, payloads
+from bot.slack.audit_trail import audit
+from bot.slack.cards.notices import ALL_TRAITS_NOT_OPENED_TEXT
 from bot.slack.context import CardContext
 from bot.slack.delivery import update_modal
 from bot.slack.listeners.common import card_for_actor, open_loading_then, run_for_modal
-from bot.slack.lookup_flow import audit
 from bot.slack.services import AppServices
-
-MODAL_FAILED_TEXT = "Slack didn't open the window in time. Please press the button again."
 
 
 def handle_all_traits(
@@ -32,7 +31,7 @@ def handle_all_traits(
         client,
         body,
         loading_text="Loading all traits…",
-        failed_text=MODAL_FAILED_TEXT,
+        failed_text=ALL_TRAITS_NOT_OPENED_TEXT,
         label="all traits",
         work=lambda view_id: show_page(services, client, context, ref, 1, view_id),
     )

@@ -10,11 +10,10 @@ from slack_sdk import WebClient
 
 from bot.segment.errors import ProfileApiError
 from bot.slack import cards, payloads
+from bot.slack.audit_trail import audit
 from bot.slack.context import CardContext
-from bot.slack.delivery import ModalError, push_modal, respond, update_modal
+from bot.slack.delivery import ModalError, notify_text_later, push_modal, respond, update_modal
 from bot.slack.listeners.common import card_for_actor, run_for_message, run_for_modal
-from bot.slack.lookup_flow import audit
-from bot.slack.notices import notify_text_later
 from bot.slack.services import AppServices
 
 EVENTS_VIEW = "profile_events"  # callback_id of the events page shown inside a modal

@@ -9,15 +9,13 @@ from slack_sdk import WebClient
 
 from bot.segment.errors import ProfileApiError
 from bot.slack import cards, payloads
+from bot.slack.audit_trail import audit
+from bot.slack.cards.notices import SHARE_NOT_OPENED_TEXT
 from bot.slack.context import CardContext
-from bot.slack.delivery import update_modal
+from bot.slack.delivery import notify_text_later, update_modal
 from bot.slack.listeners.common import card_for_actor, open_loading_then
-from bot.slack.lookup_flow import audit
-from bot.slack.notices import notice_view, notify_text_later
 from bot.slack.services import AppServices
-from bot.slack.sharing import DISABLED_TEXT, check_share
-
-MODAL_FAILED_TEXT = "Slack didn't open the window in time. Please press Share again."
+from bot.slack.share_policy import DISABLED_TEXT, check_share
 
 
 def handle_share(services: AppServices, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -27,7 +25,7 @@ def handle_share(services: AppServices, ack: Ack, body: dict[str, Any], client: 
     if context is None:
         return
     ref = payloads.action_value(body)
-    if not services.settings.sharing_enabled:
+    if not services.share_policy.enabled:
         audit(services, context, action="share", outcome="share_refused", detail="disabled")
         notify_text_later(services.jobs, client, body, DISABLED_TEXT)
         return
@@ -36,7 +34,7 @@ def handle_share(services: AppServices, ack: Ack, body: dict[str, Any], client: 
         client,
         body,
         loading_text="Preparing to share…",
-        failed_text=MODAL_FAILED_TEXT,
+        failed_text=SHARE_NOT_OPENED_TEXT,
         label="share preview",
         work=lambda view_id: show_confirm(services, client, context, ref, view_id),
     )
@@ -49,7 +47,7 @@ def show_confirm(
     ident = context.identifier
     if ident is None:
         return
-    check = check_share(services.settings, client, context.channel_id)
+    check = check_share(services.share_policy, client, context.channel_id)
     if not check.allowed:
         audit(
             services,
@@ -59,7 +57,7 @@ def show_confirm(
             identifier=ident,
             detail=check.code,
         )
-        update_modal(client, view_id, notice_view(check.text))
+        update_modal(client, view_id, cards.build_notice_modal(check.text))
         return
     try:
         profile = services.profiles.fetch_profile(ident).profile

@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.slack import ids
+from bot.slack import component_ids as ids
 from bot.slack.listeners.commands.profile import handle_profile_command
 from bot.slack.services import AppServices
 

@@ -8,9 +8,11 @@ from slack_bolt import Ack
 
 from bot.identifiers import IdentifierError
 from bot.slack import cards, payloads
+from bot.slack.audit_trail import audit
+from bot.slack.cards.notices import BUSY_TEXT
 from bot.slack.context import CardContext
 from bot.slack.listeners.common import ack_message, run_for_message
-from bot.slack.lookup_flow import BUSY_TEXT, audit, lookup_to_message
+from bot.slack.lookup_flow import lookup_to_message
 from bot.slack.services import AppServices
 
 HELP_WORDS = frozenset({"", "help", "?", "-h", "--help"})

@@ -14,13 +14,13 @@ def register(app: App, services: AppServices) -> None:
 
     def members_changed(event: dict[str, Any]) -> None:
         group_id = event.get("subteam_id")
-        services.gate.invalidate(group_id if isinstance(group_id, str) else None)
+        services.access.invalidate(group_id if isinstance(group_id, str) else None)
 
     def group_updated(event: dict[str, Any]) -> None:
         subteam = event.get("subteam")
         group_id = subteam.get("id") if isinstance(subteam, dict) else None
         # A rename changes the handle → id map too; invalidate() drops both.
-        services.gate.invalidate(group_id if isinstance(group_id, str) else None)
+        services.access.invalidate(group_id if isinstance(group_id, str) else None)
 
     app.event("subteam_members_changed")(members_changed)
     app.event("subteam_updated")(group_updated)

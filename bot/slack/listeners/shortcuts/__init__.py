@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.slack import ids
+from bot.slack import component_ids as ids
 from bot.slack.listeners.actions import ack_at_once
 from bot.slack.listeners.shortcuts.lookup_message import handle_lookup_shortcut
 from bot.slack.services import AppServices

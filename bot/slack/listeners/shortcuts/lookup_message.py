@@ -23,7 +23,8 @@ from bot.slack.extract import extract_identifiers
 from bot.slack.listeners.common import run_for_modal
 from bot.slack.lookup_flow import lookup_to_modal
 from bot.slack.services import AppServices
-from bot.slack.webapi import error_code
+from bot.slack.slack_connect import is_external
+from bot.slack.web_client import error_code
 
 logger = logging.getLogger(__name__)
 
@@ -146,16 +147,20 @@ def _is_external(
     home_team: str | None,
     home_enterprise: str | None,
 ) -> bool:
-    """True for a Slack Connect author: another team, or flagged a stranger/external by Slack."""
+    """True for a Slack Connect author: flagged a stranger/external by Slack, or of another org."""
     if user.get("is_stranger") is True or user.get("is_external") is True:
         return True
     grid = user.get("enterprise_user")
-    if home_enterprise and isinstance(grid, Mapping):
-        # Another workspace of the same Enterprise Grid org is a colleague, not a customer.
-        return grid.get("enterprise_id") != home_enterprise
+    grid_enterprise = grid.get("enterprise_id") if isinstance(grid, Mapping) else None
     user_team = user.get("team_id")
-    if isinstance(user_team, str) and home_team and user_team != home_team:
-        return True
     # Messages in shared channels name the author's team (`user_team`); exact presence varies.
     message_team = message.get("user_team")
-    return isinstance(message_team, str) and bool(home_team) and message_team != home_team
+    team = user_team if isinstance(user_team, str) else None
+    if team is None and isinstance(message_team, str):
+        team = message_team
+    return is_external(
+        team_id=team,
+        enterprise_id=grid_enterprise if isinstance(grid_enterprise, str) else None,
+        home_team=home_team,
+        home_enterprise=home_enterprise,
+    )

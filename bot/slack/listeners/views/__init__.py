@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.slack import ids
+from bot.slack import component_ids as ids
 from bot.slack.listeners.views.enter_identifier import handle_enter_identifier
 from bot.slack.listeners.views.share_confirm import handle_share_confirm
 from bot.slack.services import AppServices

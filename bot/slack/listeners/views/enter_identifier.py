@@ -9,9 +9,11 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot.identifiers import IdentifierError
-from bot.slack import cards, ids, payloads
+from bot.slack import cards, payloads
+from bot.slack import component_ids as ids
+from bot.slack.audit_trail import audit
 from bot.slack.listeners.common import after_ack_lands, card_for_submission, run_for_modal
-from bot.slack.lookup_flow import audit, lookup_to_modal
+from bot.slack.lookup_flow import lookup_to_modal
 from bot.slack.services import AppServices
 
 

@@ -10,19 +10,18 @@ from slack_sdk import WebClient
 
 from bot.segment.errors import ProfileApiError
 from bot.slack import cards, payloads
+from bot.slack.audit_trail import audit
+from bot.slack.cards.notices import SHARE_FAILED_TEXT
 from bot.slack.context import CardContext
 from bot.slack.delivery import update_modal
 from bot.slack.listeners.common import after_ack_lands, card_for_submission, run_for_modal
-from bot.slack.lookup_flow import audit
-from bot.slack.notices import notice_view
 from bot.slack.services import AppServices
-from bot.slack.sharing import NOT_IN_CHANNEL_CODES, NOT_IN_CHANNEL_TEXT, check_share
-from bot.slack.webapi import error_code
+from bot.slack.share_policy import NOT_IN_CHANNEL_CODES, NOT_IN_CHANNEL_TEXT, check_share
+from bot.slack.web_client import error_code
 
 logger = logging.getLogger(__name__)
 
 SHARED_TEXT = "Shared. Everyone in the conversation can now see the shareable details."
-FAILED_TEXT = "Slack didn't accept the post ({code}), so nothing was shared."
 
 
 def handle_share_confirm(
@@ -55,7 +54,7 @@ def post_share(
     ident = context.identifier
     if ident is None:
         return
-    check = check_share(services.settings, client, context.channel_id)
+    check = check_share(services.share_policy, client, context.channel_id)
     outcome, text, detail = "share_refused", check.text, check.code
     if check.allowed and context.channel_id:
         try:
@@ -79,7 +78,7 @@ def post_share(
             detail = error_code(exc)
             logger.info("chat.postMessage failed: %s", detail)
             in_channel = detail in NOT_IN_CHANNEL_CODES
-            text = NOT_IN_CHANNEL_TEXT if in_channel else FAILED_TEXT.format(code=detail)
+            text = NOT_IN_CHANNEL_TEXT if in_channel else SHARE_FAILED_TEXT.format(code=detail)
     audit(
         services,
         context,
@@ -89,4 +88,4 @@ def post_share(
         sections=["traits"] if outcome == "shared" else (),
         detail=detail or None,
     )
-    update_modal(client, view_id, notice_view(text))
+    update_modal(client, view_id, cards.build_notice_modal(text))

@@ -1,1 +1,0 @@
-"""Redis implementations of the state Protocols, each falling back to memory."""

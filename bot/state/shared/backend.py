@@ -1,0 +1,102 @@
+"""State shared by every process through Redis (REDIS_URL), falling back to memory per process."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from urllib.parse import urlsplit
+
+import redis
+
+from bot.settings import is_loopback_host
+from bot.state.cipher import ValueCipher
+from bot.state.interfaces import StateBundle
+from bot.state.shared.budget import RedisBudget
+from bot.state.shared.flight import DEFAULT_LEASE_SECONDS, RedisSingleFlight
+from bot.state.shared.link import (
+    DEFAULT_REPROBE_SECONDS,
+    DEFAULT_SOCKET_TIMEOUT,
+    RedisLink,
+    RedisUnavailable,
+    connect,
+)
+from bot.state.shared.stores import (
+    RedisContextStore,
+    RedisDuplicateGuard,
+    RedisMembershipStore,
+    RedisProfileStore,
+)
+
+__all__ = ["describe_redis_url", "redis_client", "redis_state", "warn_if_exposed"]
+
+log = logging.getLogger("bot.redis")
+
+
+def describe_redis_url(url: str) -> str:
+    """`scheme://host:port/db` without user or password, for logs and messages."""
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        return f"unix://{parts.path}"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return f"{parts.scheme}://{parts.hostname or '?'}:{port or 6379}{parts.path}"
+
+
+def redis_client(url: str, *, socket_timeout: float = DEFAULT_SOCKET_TIMEOUT) -> redis.Redis:
+    """A client for REDIS_URL (validated by load_settings), with short timeouts."""
+    client = connect(url, socket_timeout=socket_timeout)
+    return client
+
+
+def redis_state(
+    client: redis.Redis,
+    memory: StateBundle,
+    *,
+    cipher: ValueCipher,
+    hash_key: str,
+    namespace: str,
+    rate_rps: float,
+    where: str = "a given client",
+    reprobe_seconds: float = DEFAULT_REPROBE_SECONDS,
+    lease_seconds: float = DEFAULT_LEASE_SECONDS,
+) -> StateBundle:
+    """Every interface backed by Redis, each using `memory`'s implementation while Redis is down.
+
+    `memory.budget` is this process's share of the rate during an outage; `hash_key` keys the
+    HMACs that stand in for identifiers in key names; `namespace` (the space id) separates spaces.
+    """
+    link = RedisLink(
+        client, hash_key=hash_key, namespace=namespace, reprobe_seconds=reprobe_seconds
+    )
+    bundle = StateBundle(
+        profile_cache=RedisProfileStore(link, cipher, memory.profile_cache),
+        flight=RedisSingleFlight(link, cipher, memory.flight, lease=lease_seconds),
+        budget=RedisBudget(link, rate_rps, memory.budget, scope=namespace),
+        duplicates=RedisDuplicateGuard(link, memory.duplicates),
+        memberships=RedisMembershipStore(link, cipher, memory.memberships),
+        contexts=RedisContextStore(link, cipher, memory.contexts),
+    )
+    # Say at start-up whether Redis answers (an outage is warned about once by the link).
+    with contextlib.suppress(RedisUnavailable):
+        link.run(client.ping)
+        log.info(
+            "Shared state in Redis at %s (values %s)",
+            where,
+            "encrypted" if cipher.encrypts else "not encrypted",
+        )
+    return bundle
+
+
+def warn_if_exposed(url: str, cipher: ValueCipher) -> None:
+    """Warn when cached personal data would travel and rest in clear on a remote Redis."""
+    parts = urlsplit(url)
+    remote = parts.scheme == "redis" and not is_loopback_host(parts.hostname or "")
+    if remote and not cipher.encrypts:
+        log.warning(
+            "REDIS_URL points at %s over plain redis:// and PROFILE_CACHE_ENCRYPTION_KEY is "
+            "unset: cached profiles (personal data) travel and rest in Redis unencrypted. Use "
+            "rediss:// and set an encryption key",
+            describe_redis_url(url),
+        )

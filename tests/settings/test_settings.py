@@ -1,0 +1,164 @@
+"""Settings: defaults, validation messages that name the setting, secrets kept out of messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import (
+    EU_PROFILE_API_URL,
+    US_PROFILE_API_URL,
+    Settings,
+    SettingsError,
+    load_settings,
+)
+
+BASE = {
+    "SLACK_BOT_TOKEN": "xoxb-test-bot-token-1234",
+    "SLACK_SIGNING_SECRET": "signing-secret-abcdef",
+    "SEGMENT_SPACE_ID": "spa_test",
+    "SEGMENT_ACCESS_TOKEN": "segment-token-secret-9876",
+    "PROFILE_ALLOWED_USERGROUPS": "S0123ABCD, cs-team",
+}
+
+
+def settings(**overrides: str) -> Settings:
+    env = {**BASE, **overrides}
+    return load_settings({k: v for k, v in env.items() if v is not None}, env_file=None)
+
+
+def error_for(**overrides: str) -> SettingsError:
+    with pytest.raises(SettingsError) as info:
+        settings(**overrides)
+    return info.value
+
+
+def test_defaults() -> None:
+    s = settings()
+    assert s.segment_profile_api_url == US_PROFILE_API_URL + "/"
+    assert s.slack_api_url == "https://slack.com/api/"
+    assert s.segment_rate_limit_rps == 20.0
+    assert s.allowed_usergroups == ("S0123ABCD", "cs-team")
+    assert s.port == 3000
+    assert not s.socket_mode
+    assert "phone" in s.id_types and "email" in s.id_types
+
+
+def test_eu_region_and_override_wins() -> None:
+    assert settings(SEGMENT_REGION="EU").segment_profile_api_url == EU_PROFILE_API_URL + "/"
+    s = settings(SEGMENT_REGION="eu", SEGMENT_PROFILE_API_URL="http://127.0.0.1:9999")
+    assert s.segment_profile_api_url == "http://127.0.0.1:9999/"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SEGMENT_PROFILE_API_URL", "http://169.254.169.254/"),
+        ("SEGMENT_PROFILE_API_URL", "http://profiles.segment.com/"),
+        ("SEGMENT_PROFILE_API_URL", "https://profiles.segment.com@evil.example/"),
+        ("SEGMENT_PROFILE_API_URL", "https://user:pw@profiles.segment.com/"),
+        ("SEGMENT_PROFILE_API_URL", "ftp://profiles.segment.com/"),
+        ("SEGMENT_PROFILE_API_URL", "https://profiles.segment.com/?x=1"),
+        ("SLACK_API_URL", "http://slack.example/api/"),
+        ("SEGMENT_REGION", "apac"),
+        ("SEGMENT_RATE_LIMIT_RPS", "lots"),
+        ("SEGMENT_RATE_LIMIT_RPS", "500"),
+        ("PORT", "http"),
+        ("PROFILE_ALLOW_ALL_USERS", "maybe"),
+    ],
+)
+def test_malformed_values_name_the_setting(name: str, value: str) -> None:
+    error = error_for(**{name: value})
+    assert error.setting == name
+    assert str(error).startswith(name)
+
+
+def test_loopback_http_is_allowed() -> None:
+    for url in ("http://127.0.0.1:8080", "http://localhost:1/", "http://[::1]:99/api"):
+        assert settings(SLACK_API_URL=url).slack_api_url.endswith("/")
+
+
+@pytest.mark.parametrize("name", ["SLACK_BOT_TOKEN", "SEGMENT_SPACE_ID", "SEGMENT_ACCESS_TOKEN"])
+def test_missing_required(name: str) -> None:
+    env = {k: v for k, v in BASE.items() if k != name}
+    with pytest.raises(SettingsError) as info:
+        load_settings(env, env_file=None)
+    assert info.value.setting == name
+    assert "not set" in str(info.value)
+
+
+def test_signing_secret_needed_only_in_http_mode() -> None:
+    env = {k: v for k, v in BASE.items() if k != "SLACK_SIGNING_SECRET"}
+    with pytest.raises(SettingsError) as info:
+        load_settings(env, env_file=None)
+    assert info.value.setting == "SLACK_SIGNING_SECRET"
+    s = load_settings({**env, "SLACK_APP_TOKEN": "xapp-1-abc"}, env_file=None)
+    assert s.socket_mode
+
+
+def test_groups_required_unless_everyone_allowed() -> None:
+    assert error_for(PROFILE_ALLOWED_USERGROUPS="").setting == "PROFILE_ALLOWED_USERGROUPS"
+    s = settings(PROFILE_ALLOWED_USERGROUPS="", PROFILE_ALLOW_ALL_USERS="true")
+    assert s.allow_all_users and s.allowed_usergroups == ()
+
+
+def test_secrets_never_appear_in_errors_or_repr() -> None:
+    error = error_for(SLACK_BOT_TOKEN="not-a-real-token-secretvalue")
+    assert error.setting == "SLACK_BOT_TOKEN"
+    assert "secretvalue" not in str(error)
+    text = repr(settings())
+    for secret in (
+        BASE["SLACK_BOT_TOKEN"],
+        BASE["SLACK_SIGNING_SECRET"],
+        BASE["SEGMENT_ACCESS_TOKEN"],
+    ):
+        assert secret not in text
+
+
+def test_dotenv_is_read_from_the_named_file_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_text(
+        "".join(f"{k}={v}\n" for k, v in BASE.items()) + "PORT=4567\n", encoding="utf-8"
+    )
+    child = tmp_path / "child"
+    child.mkdir()
+    monkeypatch.chdir(child)
+    # No walking up: ./.env of the start directory is absent, so the required token is missing.
+    with pytest.raises(SettingsError):
+        load_settings({}, env_file=".env")
+    monkeypatch.chdir(tmp_path)
+    assert load_settings({}, env_file=".env").port == 4567
+    # The environment wins over the file.
+    assert load_settings({"PORT": "1234"}, env_file=".env").port == 1234
+
+
+def test_pinned_traits_with_labels() -> None:
+    s = settings(PROFILE_PINNED_TRAITS="plan=Plan tier, mrr, first_name=First")
+    assert s.pinned_traits == (("plan", "Plan tier"), ("mrr", "Mrr"), ("first_name", "First"))
+    assert error_for(PROFILE_PINNED_TRAITS="=Label").setting == "PROFILE_PINNED_TRAITS"
+
+
+def _names_read_by_settings() -> set[str]:
+    import re
+
+    package = Path(__file__).parents[2] / "bot" / "settings"
+    source = "".join(path.read_text(encoding="utf-8") for path in package.glob("*.py"))
+    return set(re.findall(r'\(\s*env,\s*"([A-Z][A-Z0-9_]+)"', source))
+
+
+def test_env_example_lists_every_setting_and_loads() -> None:
+    example = Path(__file__).parents[2] / ".env.example"
+    listed = {
+        line.split("=", 1)[0]
+        for line in example.read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#") and "=" in line
+    }
+    read = _names_read_by_settings()
+    assert len(read) > 25
+    assert read <= listed, f"missing from .env.example: {sorted(read - listed)}"
+    assert listed <= read, f"listed but never read: {sorted(listed - read)}"
+    # The example itself is a valid configuration (placeholders have the right shapes).
+    s = load_settings({}, env_file=example)
+    assert s.allowed_usergroups == ("cs-team",)
