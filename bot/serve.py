@@ -14,6 +14,7 @@ from wsgiref.types import WSGIApplication
 from gunicorn.app.base import BaseApplication
 
 from bot.logs import configure_logging, configured_secrets
+from bot.serve_http import WORKER_CLASS
 from bot.settings import Settings, SettingsError
 from bot.slack.services import AppServices
 from bot.slack.web_client import error_code
@@ -53,8 +54,8 @@ def startup_line(settings: Settings, mode: str) -> str:
         how = "Socket Mode (no inbound port)"
     else:
         how = (
-            f"HTTP mode on :{settings.port} (gunicorn, {settings.web_concurrency} worker(s) x "
-            f"{settings.web_threads} threads; POST /slack/events, GET /healthz)"
+            f"HTTP mode on :{settings.port} (gunicorn + waitress, {settings.web_concurrency} "
+            f"worker(s) x {settings.web_threads} threads; POST /slack/events, GET /healthz)"
         )
     who = (
         "everyone (PROFILE_ALLOW_ALL_USERS=true)"
@@ -169,14 +170,17 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
     return {
         "bind": f"0.0.0.0:{settings.port}",
         "workers": settings.web_concurrency,
-        "worker_class": "gthread",
+        # waitress inside each worker reads every request whole, with a deadline, before a
+        # thread sees it: a slow or stalled client costs a socket, never a thread (issue 11 §1).
+        "worker_class": WORKER_CLASS,
         "threads": settings.web_threads,
         # Requests only ack (lookups run on the bot's own job pool), so a short timeout is safe.
         "timeout": 30,
         # A stopping worker first finishes its requests, then (worker_exit) the lookups in flight,
         # each bounded by PROFILE_LOOKUP_DEADLINE_SECONDS plus the post to Slack.
         "graceful_timeout": int(settings.lookup_deadline_seconds) + 15,
-        "keepalive": 5,
+        # (gunicorn's `keepalive` is not used by this worker: waitress's idle timeout, 10 s,
+        # closes idle keep-alive connections; see bot/serve_http/deadline.py.)
         "accesslog": None,
         "loglevel": settings.log_level.lower(),
         "worker_exit": _close_worker_services,

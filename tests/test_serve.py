@@ -1,4 +1,4 @@
-"""`profile-bot` running for real: HTTP mode under gunicorn, Socket Mode, SIGTERM, start-up.
+"""`profile-bot` running for real: HTTP mode under gunicorn (waitress workers), Socket Mode, SIGTERM, start-up.
 
 Every test starts the bot as a child process (`python -m bot …`, or the Procfile's commands) with
 settings pointing at the Profile API sandbox and the Slack sandbox in this process. Requests are
@@ -68,10 +68,12 @@ def test_no_command_runs_http_mode_under_gunicorn(tmp_path: Path) -> None:
             health = bot.wait_http_ready(port)
             assert health.json()["ok"] is True
             assert health.json()["mode"] == "http"
-            assert health.headers.get("server", "").startswith("gunicorn")
+            # gunicorn's master, waitress in the worker, under the bot's own name (no version).
+            assert health.headers.get("server") == "profile-bot"
 
             line = _startup_line(bot)
             assert "HTTP mode" in line and f":{port}" in line
+            assert "gunicorn + waitress" in line
             assert "region eu (127.0.0.1)" in line
             assert "Slack API localhost" in line
             assert "members of cs-team" in line
