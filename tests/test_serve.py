@@ -1,4 +1,4 @@
-"""`profile-bot` running for real: HTTP mode under gunicorn (waitress workers), Socket Mode, SIGTERM, start-up.
+"""`profile-bot` running for real: HTTP mode (gunicorn + waitress), Socket Mode, SIGTERM, start-up.
 
 Every test starts the bot as a child process (`python -m bot …`, or the Procfile's commands) with
 settings pointing at the Profile API sandbox and the Slack sandbox in this process. Requests are
