@@ -198,6 +198,8 @@ def build_wsgi(
     /healthz."""
     return build_wsgi_app(
         app if app is not None else build_app(settings, services),
+        # HTTP mode refuses to start without it (bot/serve.py); Socket Mode needs none.
+        signing_secret=settings.slack_signing_secret or None,
         mode="socket" if settings.socket_mode else "http",
         health=services.health,
     )

@@ -1,16 +1,20 @@
 """WSGI guard in front of Bolt: refuse unsigned, stale, oversized or malformed Slack requests early.
 
-Bolt still checks the HMAC signature itself; this layer only makes sure that what reaches Bolt is
-well-formed, because stock slack_bolt 1.30 answers a non-numeric X-Slack-Request-Timestamp with a
-500 and an ERROR traceback (int() raises inside its RequestVerification middleware), logs the whole
-body at INFO for any request whose signature does not verify (a missing timestamp counts as 0, so
-stale), reads CONTENT_LENGTH with int() (500 on garbage) and decodes the body as UTF-8 (500 on
-anything else).
+Order (issue 11 §2): the request's shape (POST, timestamp and signature headers), then the body
+read within its cap, then the HMAC signature over the raw body (slack_sdk's SignatureVerifier:
+401 when wrong), and only then whether the body parses into what Slack sends (400). Stock
+slack_bolt 1.30 parses the body before it checks the signature, so without this guard anyone can
+get a 500 and an ERROR traceback with `payload=null`; it also answers a non-numeric
+X-Slack-Request-Timestamp with a 500, logs the whole body at INFO for a request whose signature
+does not verify, and reads CONTENT_LENGTH with int(). Bolt still checks the signature again.
+
+Reading the body never waits on a slow client in production: waitress (bot/serve_http) hands a
+request to the application only once all of it is buffered. A refused request's unread bytes
+are the server's business (waitress has read them; the test server lingers on close).
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import logging
@@ -21,14 +25,15 @@ from http import HTTPStatus
 from typing import Any
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
+from slack_sdk.signature import Clock, SignatureVerifier
+
+from bot.slack.request_body import MalformedBody, check_body
+
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "EVENTS_PATH", "MAX_TIMESTAMP_SKEW_SECONDS", "harden"]
 
 EVENTS_PATH = "/slack/events"
 DEFAULT_MAX_BODY_BYTES = 256 * 1024  # Slack's payloads are a few kB; views are capped at 250 kB
 MAX_TIMESTAMP_SKEW_SECONDS = 300  # the window slack_sdk's SignatureVerifier accepts
-# A refused request's body is read and thrown away up to this size, so that closing the
-# connection with unread data does not reset it before the client has read our answer.
-DRAIN_LIMIT_BYTES = 1024 * 1024
 _CHUNK = 64 * 1024
 
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
@@ -44,36 +49,39 @@ class _Refusal(Exception):
         self.status, self.error, self.reason = status, error, reason
 
 
+class _InjectedClock(Clock):
+    def __init__(self, now: Callable[[], float]) -> None:
+        self._now = now
+
+    def now(self) -> float:
+        return self._now()
+
+
 def harden(
     wsgi_app: WSGIApplication,
     *,
+    signing_secret: str | None,
     path: str = EVENTS_PATH,
-    signing_secret_required: bool = True,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     clock: Callable[[], float] = time.time,
 ) -> WSGIApplication:
-    """Wrap `wsgi_app` so that only well-formed, fresh, bounded POSTs to `path` reach it."""
+    """Wrap `wsgi_app` so that only signed, fresh, bounded, well-formed POSTs to `path` reach it.
+
+    `signing_secret=None` turns the signature checks off (the cap and the body checks stay).
+    """
     if max_body_bytes < 1:
         raise ValueError("max_body_bytes must be positive")
+    if signing_secret is not None and not signing_secret.strip():
+        raise ValueError("signing_secret is empty (pass None to turn the signature checks off)")
+    verifier = SignatureVerifier(signing_secret, _InjectedClock(clock)) if signing_secret else None
 
     def hardened(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") != path:
             return wsgi_app(environ, start_response)
-        body_input = _Input(environ)
         try:
-            if environ.get("REQUEST_METHOD") != "POST":
-                raise _Refusal(
-                    HTTPStatus.METHOD_NOT_ALLOWED, "method not allowed", "method is not POST"
-                )
-            if signing_secret_required:
-                _check_slack_headers(environ, clock())
-            try:
-                body = _read_body(environ, body_input, max_body_bytes)
-            except (OSError, ValueError):  # connection dropped mid-body
-                raise _Refusal(HTTPStatus.BAD_REQUEST, "bad request", "body unreadable") from None
+            body = _checked_body(environ, verifier, clock, max_body_bytes)
         except _Refusal as refusal:
             _log.info("refused a request to %s: %s", path, refusal.reason)
-            body_input.drain()
             return _answer(start_response, refusal)
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
@@ -82,7 +90,39 @@ def harden(
     return hardened
 
 
-def _check_slack_headers(environ: WSGIEnvironment, now: float) -> None:
+def _checked_body(
+    environ: WSGIEnvironment,
+    verifier: SignatureVerifier | None,
+    clock: Callable[[], float],
+    cap: int,
+) -> bytes:
+    """The request's body once every check passed; _Refusal otherwise."""
+    if environ.get("REQUEST_METHOD") != "POST":
+        raise _Refusal(HTTPStatus.METHOD_NOT_ALLOWED, "method not allowed", "method is not POST")
+    signed = _slack_headers(environ, clock()) if verifier is not None else None
+    try:
+        body = _read_body(environ, cap)
+    except (OSError, ValueError):  # connection dropped mid-body
+        raise _Refusal(HTTPStatus.BAD_REQUEST, "bad request", "body unreadable") from None
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        # slack_sdk verifies the signature over the body as UTF-8 text: Slack sends nothing else.
+        if verifier is not None:
+            raise _unauthorized("body is not UTF-8, so no Slack signature covers it") from None
+        raise _Refusal(HTTPStatus.BAD_REQUEST, "bad request", "body is not UTF-8") from None
+    if verifier is not None and signed is not None and not verifier.is_valid(text, *signed):
+        raise _unauthorized("signature does not match the body")
+    try:
+        check_body(
+            text, str(environ.get("CONTENT_TYPE") or ""), str(environ.get("QUERY_STRING") or "")
+        )
+    except MalformedBody as malformed:
+        raise _Refusal(HTTPStatus.BAD_REQUEST, "bad request", str(malformed)) from None
+    return body
+
+
+def _slack_headers(environ: WSGIEnvironment, now: float) -> tuple[str, str]:
     timestamp = str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")).strip()
     signature = str(environ.get("HTTP_X_SLACK_SIGNATURE", "")).strip()
     if not timestamp:
@@ -95,6 +135,7 @@ def _check_slack_headers(environ: WSGIEnvironment, now: float) -> None:
         raise _unauthorized("no X-Slack-Signature")
     if not _SIGNATURE.fullmatch(signature):
         raise _unauthorized("X-Slack-Signature is not a v0 signature")
+    return timestamp, signature
 
 
 def _unauthorized(reason: str) -> _Refusal:
@@ -102,69 +143,41 @@ def _unauthorized(reason: str) -> _Refusal:
     return _Refusal(HTTPStatus.UNAUTHORIZED, "invalid request", reason)
 
 
-class _Input:
-    """wsgi.input plus how much of it was read, so a refusal never waits for bytes never sent."""
-
-    def __init__(self, environ: WSGIEnvironment) -> None:
-        self.stream: Any = environ.get("wsgi.input")
-        raw_length = str(environ.get("CONTENT_LENGTH") or "").strip()
-        self.declared = int(raw_length) if _DIGITS.fullmatch(raw_length) else None
-        self.terminated = bool(environ.get("wsgi.input_terminated"))
-        self.consumed = 0
-        self.at_end = False
-
-    def read_up_to(self, limit: int) -> bytes:
-        """Read until `limit` bytes or end of input (a single read() may return less)."""
-        parts: list[bytes] = []
-        remaining = limit
-        while remaining > 0 and self.stream is not None and not self.at_end:
-            chunk = self.stream.read(min(remaining, _CHUNK))
-            if not chunk:
-                self.at_end = True
-                break
-            parts.append(chunk)
-            remaining -= len(chunk)
-            self.consumed += len(chunk)
-        return b"".join(parts)
-
-    def drain(self) -> None:
-        """Read and discard what is left of a refused body, within DRAIN_LIMIT_BYTES."""
-        if self.declared is not None:
-            left = self.declared - self.consumed
-            if left > DRAIN_LIMIT_BYTES:
-                return  # too much to be worth it: the server will just close the connection
-        elif self.terminated:
-            left = DRAIN_LIMIT_BYTES
-        else:
-            return  # nothing says where the body ends; reading could block forever
-        with contextlib.suppress(OSError, ValueError):  # the client went away: nothing to do
-            self.read_up_to(left)
-
-
-def _read_body(environ: WSGIEnvironment, body_input: _Input, cap: int) -> bytes:
+def _read_body(environ: WSGIEnvironment, cap: int) -> bytes:
+    stream: Any = environ.get("wsgi.input")
     raw_length = str(environ.get("CONTENT_LENGTH") or "").strip()
     if raw_length:
-        if body_input.declared is None:
+        if not _DIGITS.fullmatch(raw_length):
             raise _Refusal(HTTPStatus.BAD_REQUEST, "bad request", "malformed Content-Length")
-        if body_input.declared > cap:
+        declared = int(raw_length)
+        if declared > cap:
             raise _too_large("Content-Length over the cap")
-        body = body_input.read_up_to(body_input.declared)
-        if len(body) < body_input.declared:
+        body = _read_up_to(stream, declared)
+        if len(body) < declared:
             raise _Refusal(HTTPStatus.BAD_REQUEST, "bad request", "body shorter than declared")
-    elif _has_chunked_body(environ):
-        if not body_input.terminated:
+        return body
+    if _has_chunked_body(environ):
+        if not environ.get("wsgi.input_terminated"):
             # The server hands over the raw socket: nothing delimits the body safely.
             raise _Refusal(HTTPStatus.LENGTH_REQUIRED, "length required", "chunked body")
-        body = body_input.read_up_to(cap + 1)
+        body = _read_up_to(stream, cap + 1)
         if len(body) > cap:
             raise _too_large("chunked body over the cap")
-    else:
-        body = b""  # no Content-Length and no Transfer-Encoding: HTTP says there is no body
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise _Refusal(HTTPStatus.BAD_REQUEST, "bad request", "body is not UTF-8") from None
-    return body
+        return body
+    return b""  # no Content-Length and no Transfer-Encoding: HTTP says there is no body
+
+
+def _read_up_to(stream: Any, limit: int) -> bytes:
+    """Read until `limit` bytes or end of input (a single read() may return less)."""
+    parts: list[bytes] = []
+    remaining = limit
+    while remaining > 0 and stream is not None:
+        chunk = stream.read(min(remaining, _CHUNK))
+        if not chunk:
+            break
+        parts.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(parts)
 
 
 def _too_large(reason: str) -> _Refusal:

@@ -18,17 +18,20 @@ HEALTH_PATH = "/healthz"
 def build_wsgi_app(
     app: App,
     *,
+    signing_secret: str | None,
     mode: str,
     health: Callable[[], Mapping[str, Any]] | None = None,
 ) -> WSGIApplication:
     """Route Slack's POSTs to Bolt (behind `harden`), answer /healthz, 404 everything else.
 
+    `signing_secret` is checked over the raw body before Bolt parses anything (None: no
+    signature checks, as in Socket Mode, where Slack's requests do not come over HTTP).
     `mode` (http or socket) is reported by /healthz.
 
     `health` may add fields to the /healthz body (e.g. the Segment circuit breaker's state);
     it must never return secrets.
     """
-    slack = harden(SlackRequestHandler(app, path=EVENTS_PATH))
+    slack = harden(SlackRequestHandler(app, path=EVENTS_PATH), signing_secret=signing_secret)
 
     def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"

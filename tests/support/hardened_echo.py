@@ -1,7 +1,8 @@
 """A hardened echo WSGI app, importable by gunicorn in tests: answers with the body's size and hash.
 
-gunicorn (the production server) decodes chunked bodies and sets wsgi.input_terminated, which
-wsgiref does not; this app lets the hardening tests cover that path over real HTTP.
+The production server (gunicorn + bot.serve_http's waitress worker) decodes chunked bodies and
+sets wsgi.input_terminated, which wsgiref does not; this app lets the hardening tests cover that
+path over real HTTP.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 from collections.abc import Iterable
 from wsgiref.types import StartResponse, WSGIEnvironment
 
+from bot.sandbox.credentials import SLACK_SIGNING_SECRET
 from bot.slack.hardening import harden
 
 
@@ -26,4 +28,8 @@ def echo(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[by
     return [out]
 
 
-app = harden(echo, max_body_bytes=int(os.environ.get("HARDENED_ECHO_MAX_BODY", "4096")))
+app = harden(
+    echo,
+    signing_secret=SLACK_SIGNING_SECRET,
+    max_body_bytes=int(os.environ.get("HARDENED_ECHO_MAX_BODY", "4096")),
+)
