@@ -1,6 +1,6 @@
 """SECURITY.md's scenario table and the security tests cannot drift apart.
 
-Every row 1-30 of the table must name at least one test; every named test must exist (the module
+Every row of the table (numbered 1, 2, … without gaps) must name at least one test; every named test must exist (the module
 is imported and the function looked up) and carry its row's number; and every `test_sNN_…`
 function in tests/security/ must be named in row NN.
 """
@@ -49,9 +49,10 @@ def scenario_tests() -> dict[str, set[tuple[str, str]]]:
     return found
 
 
-def test_all_thirty_scenarios_are_in_the_table() -> None:
+def test_the_scenarios_are_numbered_from_one_without_gaps() -> None:
     rows = table_rows()
-    assert sorted(rows) == list(range(1, 31))
+    assert len(rows) >= 30
+    assert sorted(rows) == list(range(1, len(rows) + 1))
     empty = [number for number, refs in rows.items() if not refs]
     assert empty == [], f"rows without a test: {empty}"
 
