@@ -97,12 +97,12 @@ def run_bot(settings: Settings, *, mode: str = "auto") -> int:
 
 
 def _run_socket_mode(settings: Settings) -> int:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from bot.slack.socket_guard import GuardedSocketModeHandler
 
     services = build_services(settings)
     app = build_app(settings, services)
     logger.info(startup_line(settings, "socket"))
-    handler = SocketModeHandler(app, settings.slack_app_token)
+    handler = GuardedSocketModeHandler(app, settings.slack_app_token)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:

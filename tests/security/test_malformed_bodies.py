@@ -4,7 +4,8 @@ The bot runs as in production (`python -m bot run --mode http`) against the stan
 Bolt cannot parse into what Slack sends (it used to answer an HTML 500 with a traceback, signed
 or not) is sent twice over real HTTP: with a wrong signature (401: the signature is checked over
 the raw body first) and correctly signed (400). Nothing reaches Segment, no card or message is
-sent, and no traceback or ERROR line appears in the bot's output.
+sent, and no traceback or ERROR line appears in the bot's output. In Socket Mode the same shapes
+arrive already parsed: they are acknowledged and dropped, quietly, and the bot keeps serving.
 """
 
 from __future__ import annotations
@@ -12,10 +13,21 @@ from __future__ import annotations
 import http.client
 import json
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
-from bot.sandbox import sign_headers
+from bot.sandbox import command_body, sign_headers
 from bot.sandbox import credentials as test_secrets
-from tests.support.cli_process import BotProcess, bot_settings, child_environ, free_port, stand_ins
+from tests.support.cli_process import (
+    MEMBER,
+    BotProcess,
+    bot_settings,
+    child_environ,
+    free_port,
+    is_profile_card,
+    stand_ins,
+)
+from tests.support.socket_mode_slack import SocketModeSlack
 
 FORM, JSON = "application/x-www-form-urlencoded", "application/json"
 MALFORMED = [
@@ -30,6 +42,17 @@ MALFORMED = [
     (JSON, '{"type": "event_callback", "authorizations": "x", "event": {"type": "x"}}'),
     (JSON, "{}"),
     (FORM, "a=1"),
+    (FORM, "payload=" + quote(json.dumps({"type": "block_actions", "actions": ["x"]}))),
+    (FORM, "payload=" + quote(json.dumps({"type": "view_submission", "view": {"id": "V1"}}))),
+]
+# Socket Mode envelopes (kind, payload): what slack_sdk and Bolt used to log a traceback for.
+SOCKET_MODE_MALFORMED: list[tuple[str, Any]] = [
+    ("slash_commands", None),
+    ("slash_commands", [1, 2]),
+    ("events_api", "text"),
+    ("events_api", {"type": "event_callback", "authorizations": "x"}),
+    ("interactive", {"type": "block_actions", "actions": "x", "user": {"id": MEMBER}}),
+    ("interactive", {"type": "block_actions", "actions": [5], "user": {"id": MEMBER}}),
 ]
 
 
@@ -66,4 +89,32 @@ def test_s32_malformed_bodies_get_401_or_400_never_500(tmp_path: Path) -> None:
     output = bot.output
     assert "Traceback" not in output and " ERROR " not in output, output[-3000:]
     assert "refused a request to /slack/events" in output  # one INFO line per refusal
+    bot.assert_no_secrets()
+
+
+def test_s32_malformed_socket_mode_payloads_are_acked_and_dropped(tmp_path: Path) -> None:
+    with (
+        stand_ins() as (sandbox, slack),
+        SocketModeSlack(slack, app_token=test_secrets.SLACK_APP_TOKEN) as socket_slack,
+    ):
+        settings = bot_settings(
+            sandbox, socket_slack.api_url, SLACK_APP_TOKEN=test_secrets.SLACK_APP_TOKEN
+        )
+        bot = BotProcess.bot(
+            "run", "--mode", "socket", environ=child_environ(settings), cwd=tmp_path
+        )
+        try:
+            socket_slack.wait_connected(timeout=15)
+            for kind, payload in SOCKET_MODE_MALFORMED:
+                envelope = socket_slack.send_envelope(kind, payload)
+                assert socket_slack.wait_ack(envelope) == {}, (kind, payload)
+            url = slack.new_response_url()
+            envelope = socket_slack.send_command(command_body("jane@example.com", response_url=url))
+            assert socket_slack.wait_ack(envelope)["response_type"] == "ephemeral"
+            assert is_profile_card(slack.wait_for_responses(url, 1, timeout=10)[0], "Jane Doe")
+        finally:
+            bot.kill()
+    output = bot.output
+    assert "Traceback" not in output and " ERROR " not in output, output[-3000:]
+    assert output.count("refused a Socket Mode") == len(SOCKET_MODE_MALFORMED)
     bot.assert_no_secrets()

@@ -1,8 +1,8 @@
 """SECURITY.md's scenario table and the security tests cannot drift apart.
 
-Every row of the table (numbered 1, 2, … without gaps) must name at least one test; every named test must exist (the module
-is imported and the function looked up) and carry its row's number; and every `test_sNN_…`
-function in tests/security/ must be named in row NN.
+Every row of the table (numbered 1, 2, … without gaps) must name at least one test; every named
+test must exist (the module is imported and the function looked up) and carry its row's number;
+and every `test_sNN_…` function in tests/security/ must be named in row NN.
 """
 
 from __future__ import annotations
