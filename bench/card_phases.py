@@ -199,11 +199,18 @@ def upstream_cost(rig: Rig, bots: Sequence[BotServer], figures: Figures) -> None
         figures.notes.append("warm card: cached by bot1 (through Redis), shown by bot2")
 
 
-def ack_times(rig: Rig, bots: Sequence[BotServer], figures: Figures, count: int = 20) -> None:
+def ack_times(
+    rig: Rig,
+    bots: Sequence[BotServer],
+    figures: Figures,
+    count: int = 20,
+    samples: list[float] | None = None,
+) -> None:
     """Ack times of `count` concurrent `/profile` requests while every route stalls `STALL`.
 
     The requests are signed and their connections opened beforehand, then written at once from
-    `count` threads, so the figure is the bot's time to answer, not this client's work.
+    `count` threads, so the figure is the bot's time to answer, not this client's work. The
+    times are also appended to `samples` when given.
     """
     idents = rig.customers(count)
     requests = [_raw_command(rig, bots[i % len(bots)], idents[i]) for i in range(count)]
@@ -223,9 +230,7 @@ def ack_times(rig: Rig, bots: Sequence[BotServer], figures: Figures, count: int 
         while chunk := sock.recv(65536):
             answer += chunk
         elapsed = time.perf_counter() - started
-        # Close at once, as any client does: gunicorn's gthread main loop lingers up to 2 s in
-        # its graceful close (waiting for the client's FIN) before it serves anything else.
-        sock.close()
+        sock.close()  # at once, as any client does
         return int(answer.split(b" ", 2)[1]), elapsed
 
     audit_before = [len(bot.audit()) for bot in bots]
@@ -244,6 +249,8 @@ def ack_times(rig: Rig, bots: Sequence[BotServer], figures: Figures, count: int 
     if statuses != Counter({200: count}):
         raise RuntimeError(f"ack statuses: {statuses}")
     acks = [elapsed for _, elapsed in results]
+    if samples is not None:
+        samples.extend(acks)
     figures.values["ack_p99"] = f"{percentile(acks, 99) * 1000:.1f} ms"
     figures.values["ack_rest"] = f"{percentile(acks, 50) * 1000:.1f}, {max(acks) * 1000:.1f} ms"
     outcomes = lookup_outcomes(bots, audit_before)

@@ -66,6 +66,13 @@ class BotServer:
         return f"{self.url}/slack/events"
 
     @property
+    def session_id(self) -> int:
+        """The master's pid, which is also the session id of every process of the bot."""
+        if self._process is None:
+            raise BotServerError(f"{self.name} was never launched")
+        return self._process.pid
+
+    @property
     def running(self) -> bool:
         """True while the master process is alive."""
         return self._process is not None and self._process.poll() is None

@@ -1,0 +1,135 @@
+"""The front door's figures (issue 11 §9): `python bench/front_door.py` (about 30 s).
+
+One bot process as in production (`python -m bot run --mode http`: gunicorn's master and one
+waitress worker, WEB_THREADS=16) against the Profile API sandbox (its own process) and the Slack
+sandbox (this process), as bench/card_bench.py runs it. Prints:
+
+* acks while every Profile API route stalls 2.5 s: `--rounds` rounds of 20 concurrent signed
+  `/profile` requests, each written at once on a connection opened beforehand (so the figure is
+  the bot's time to answer, not this client's); target p99 ≤ 50 ms;
+* the bot's CPU per cold card: user + system time of every process of the bot (master and
+  worker, read from /proc, i.e. from outside), over `--cards` cold lookups of distinct customers
+  sent `--concurrency` at a time, divided by the cards; target ≤ 8 ms. The same reading over an
+  idle stretch as long is printed too: what the processes cost doing nothing.
+
+`--py-spy FILE` also records the worker with py-spy (if installed) during the CPU phase.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.card_phases import Figures, Rig, ack_times, percentile, warm_up
+from bot.sandbox.bot_fleet import BotServer, bot_environ, is_profile_card
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(bot: BotServer) -> tuple[float, float]:
+    """(user, system) CPU seconds of every process in the bot's session (master and workers)."""
+    user = system = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue  # the process ended meanwhile
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[3]) == bot.session_id:  # field 6, session id (after pid and comm)
+            user, system = user + int(fields[11]), system + int(fields[12])  # utime, stime
+    return user / CLOCK_TICKS, system / CLOCK_TICKS
+
+
+def worker_pid(bot: BotServer) -> int:
+    """The gunicorn worker: the one child of the master."""
+    children = Path(f"/proc/{bot.session_id}/task/{bot.session_id}/children").read_text().split()
+    return int(children[0])
+
+
+def cpu_per_card(
+    rig: Rig, bot: BotServer, cards: int, concurrency: int
+) -> tuple[float, float, float]:
+    """(user, system) CPU ms per cold card, and CPU ms over an idle stretch as long as the run."""
+    idents = rig.customers(cards)
+    before, began = tree_cpu_seconds(bot), time.monotonic()
+
+    def one(ident: str) -> bool:
+        message, _ = rig.card(rig.send(bot, ident))
+        return is_profile_card(message)
+
+    with ThreadPoolExecutor(concurrency) as pool:
+        shown = sum(pool.map(one, idents))
+    time.sleep(0.3)  # the audit line and the last close after each card
+    after, elapsed = tree_cpu_seconds(bot), time.monotonic() - began
+    if shown != cards:
+        raise RuntimeError(f"only {shown} of {cards} lookups gave a profile card")
+    idle_before = tree_cpu_seconds(bot)
+    time.sleep(elapsed)
+    idle_after = tree_cpu_seconds(bot)
+    user, system = ((a - b) / cards * 1000 for a, b in zip(after, before, strict=True))
+    return user, system, (sum(idle_after) - sum(idle_before)) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of 20 concurrent acks")
+    parser.add_argument("--cards", type=int, default=200, help="cold lookups for the CPU figure")
+    parser.add_argument("--concurrency", type=int, default=4, help="lookups in flight at once")
+    parser.add_argument("--py-spy", metavar="FILE", help="record the worker with py-spy")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="front-door-") as name:
+        per_config = args.cards + 20 * args.rounds + 10
+        with Rig(Path(name), None, per_config=per_config, configs=1) as rig:
+            env = bot_environ(rig.sandbox, rig.slack_api, SEGMENT_RATE_LIMIT_RPS="100")
+            bot = BotServer(env, name="bot")
+            try:
+                bot.start()
+                warm_up(rig, [bot])
+                spy = _start_py_spy(worker_pid(bot), args.py_spy) if args.py_spy else None
+                user, system, idle = cpu_per_card(rig, bot, args.cards, args.concurrency)
+                if spy is not None:
+                    spy.send_signal(signal.SIGINT)
+                    spy.wait(timeout=30)
+                acks: list[float] = []
+                for _ in range(args.rounds):
+                    figures = Figures("bot")
+                    ack_times(rig, [bot], figures, samples=acks)
+                    time.sleep(3.0)  # the stalled lookups of the round finish
+            finally:
+                bot.close()
+    print(f"\nHost: {os.cpu_count()} CPUs shared by the bot, the sandbox and this process.")
+    print(
+        f"Ack, 20 concurrent /profile, every route stalls 2.5 s ({len(acks)} acks): "
+        f"p50 {percentile(acks, 50) * 1000:.1f} ms, p99 {percentile(acks, 99) * 1000:.1f} ms, "
+        f"max {max(acks) * 1000:.1f} ms   (target p99 <= 50 ms)"
+    )
+    print(
+        f"Bot CPU per cold card (master + worker, user + system, {args.cards} cards, "
+        f"{args.concurrency} at a time): {user + system:.1f} ms = {user:.1f} user + "
+        f"{system:.1f} system   (target <= 8 ms); the same processes idle as long: "
+        f"{idle:.0f} ms in all"
+    )
+
+
+def _start_py_spy(pid: int, output: str) -> subprocess.Popen[bytes]:
+    spy = Path(sys.executable).with_name("py-spy")
+    command = [str(spy), "record", "--pid", str(pid), "--rate", "1000", "--format", "raw", "--gil"]
+    command.append("--nonblocking")  # never pauses the worker: the CPU figure stays its own
+    process = subprocess.Popen([*command, "--output", output], stderr=subprocess.DEVNULL)
+    time.sleep(1.0)  # py-spy attaches
+    return process
+
+
+if __name__ == "__main__":
+    main()
