@@ -18,10 +18,15 @@ from bot.slack.hardening import harden
 
 
 def echo(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-    """200 with {"length", "sha256"} of the body the app was handed."""
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    body = environ["wsgi.input"].read(length)
-    out = json.dumps({"length": len(body), "sha256": hashlib.sha256(body).hexdigest()}).encode()
+    """200 with {"length", "sha256"} of the body the app was handed (on /forwarded: the
+    X-Forwarded-For header the app was handed, if any)."""
+    if environ.get("PATH_INFO") == "/forwarded":
+        out = json.dumps({"x_forwarded_for": environ.get("HTTP_X_FORWARDED_FOR")}).encode()
+    else:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length)
+        digest = hashlib.sha256(body).hexdigest()
+        out = json.dumps({"length": len(body), "sha256": digest}).encode()
     start_response(
         "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(out)))]
     )
