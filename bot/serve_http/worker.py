@@ -55,8 +55,12 @@ class WaitressWorker(Worker):  # type: ignore[misc]
             for listener in self.sockets
         ]
         parent = os.getppid()
+        notified = 0.0
         while self.alive:
-            self.notify()
+            if (now := time.monotonic()) - notified >= _LOOP_SECONDS:
+                # The heartbeat touches a file (a syscall): once a second, not once per event.
+                self.notify()
+                notified = now
             io_loop(timeout=_LOOP_SECONDS, map=socket_map, use_poll=True, count=1)
             if os.getppid() != parent:
                 self.log.info("Parent changed, shutting down: %s", self)
