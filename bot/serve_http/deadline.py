@@ -4,7 +4,8 @@ waitress's own `channel_timeout` is an *idle* timeout: every byte received reset
 trickling one byte a second is never closed and, with enough of them, fills `connection_limit`
 (at which point waitress stops accepting anybody). `DeadlineServer` also closes a connection
 whose current request (headers and body) is not complete `REQUEST_READ_DEADLINE_SECONDS` after
-its first byte; Slack sends a whole request in milliseconds.
+its first byte, and when nearly full it drops the oldest connections that are still sending or
+silent instead of letting waitress stop accepting. Slack sends a whole request in milliseconds.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from bot.slack.hardening import DEFAULT_MAX_BODY_BYTES
 REQUEST_READ_DEADLINE_SECONDS = 10.0
 # Seconds a connection may sit idle before its first byte or between keep-alive requests.
 IDLE_TIMEOUT_SECONDS = 10
+# Nearly full (this share of connection_limit): the oldest slow connections are dropped.
+SHED_AT = 0.9
+SHED_MIN_AGE_SECONDS = 1.0
 MAX_HEADER_BYTES = 16 * 1024  # Slack's headers are well under 2 kB; 431 above this
 SERVER_NAME = "profile-bot"  # the Server: header (waitress's default names itself)
 
@@ -53,6 +57,12 @@ class DeadlineChannel(HTTPChannel):  # type: ignore[misc]
         """True when a partial request began before `cutoff` and nothing is being answered."""
         return self.reading_since is not None and self.reading_since < cutoff and not self.requests
 
+    def sheddable(self) -> bool:
+        """True when nothing is being answered and the connection is not already closing."""
+        return not (self.requests or self.total_outbufs_len or self.will_close) and not (
+            self.close_when_flushed
+        )
+
     def time_out(self) -> None:
         """Answer 408 and close once it is sent; the request never reaches a thread."""
         self.request, self.reading_since, self._reading = None, None, None
@@ -63,10 +73,39 @@ class DeadlineChannel(HTTPChannel):  # type: ignore[misc]
 
 
 class DeadlineServer(TcpWSGIServer):  # type: ignore[misc]
-    """waitress's TCP server that also times out requests not read in full by the deadline."""
+    """waitress's TCP server that also times out requests not read in full by the deadline, and
+    sheds the oldest slow connections rather than stop accepting when nearly full."""
 
     channel_class = DeadlineChannel
     request_read_deadline = REQUEST_READ_DEADLINE_SECONDS
+
+    def readable(self) -> bool:
+        """Before waitress checks its connection limit: make room if nearly full."""
+        if self.accepting and len(self._map) >= self.adj.connection_limit * SHED_AT:
+            self.shed(time.monotonic(), time.time())
+        return bool(super().readable())
+
+    def shed(self, now: float, wall_now: float) -> None:
+        """Time out the oldest tenth of the connections that are not being answered.
+
+        At its limit waitress stops accepting, which would lock Slack out for as long as slow
+        clients keep coming. Slack sends a request in milliseconds, so a connection still
+        sending (or silent) after SHED_MIN_AGE_SECONDS while the server is nearly full is the
+        one to drop.
+        """
+        candidates = []
+        for channel in self.active_channels.values():
+            if not isinstance(channel, DeadlineChannel) or not channel.sheddable():
+                continue
+            if channel.reading_since is not None:
+                age = now - channel.reading_since
+            else:  # silent since it connected, or idle between keep-alive requests
+                age = wall_now - channel.last_activity
+            if age >= SHED_MIN_AGE_SECONDS:
+                candidates.append((age, channel))
+        candidates.sort(key=lambda pair: pair[0], reverse=True)
+        for _, channel in candidates[: max(1, self.adj.connection_limit // 10)]:
+            channel.time_out()
 
     def maintenance(self, now: float) -> None:
         """Every `cleanup_interval` s: waitress's idle timeout, then the read deadline."""
