@@ -85,8 +85,8 @@ def cpu_per_card(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="rounds of 20 concurrent acks")
-    parser.add_argument("--cards", type=int, default=200, help="cold lookups for the CPU figure")
-    parser.add_argument("--concurrency", type=int, default=4, help="lookups in flight at once")
+    parser.add_argument("--cards", type=int, default=300, help="cold lookups for the CPU figure")
+    parser.add_argument("--concurrency", type=int, default=1, help="lookups in flight at once")
     parser.add_argument("--py-spy", metavar="FILE", help="record the worker with py-spy")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="front-door-") as name:
