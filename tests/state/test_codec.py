@@ -198,7 +198,10 @@ def test_unset_key_means_no_encryption() -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ["hunter2-not-a-key", "x" * 44, KEY[:-4], f"{KEY},also-bad-key-material"]
+    "raw",
+    ["hunter2-not-a-key", "x" * 44, KEY[:-4], f"{KEY},also-bad-key-material"],
+    # Generated keys would make the test ids differ between xdist workers.
+    ids=["not_base64", "not_a_key", "truncated_key", "good_then_bad"],
 )
 def test_malformed_key_names_the_setting_explains_the_format_and_hides_the_value(
     raw: str,
