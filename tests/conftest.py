@@ -72,6 +72,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             terminalreporter.line(line)
     else:
         terminalreporter.line(
-            f"log hygiene: {_TOTALS[0]} log records ({_TOTALS[1]} distinct per worker) "
+            f"log hygiene: {_TOTALS[0]} log records ({_TOTALS[1]} distinct) "
             "checked, no secrets or PII found"
         )
