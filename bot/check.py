@@ -20,6 +20,7 @@ from bot.slack.web_client import make_web_client
 from bot.state.shared.backend import describe_redis_url, redis_client
 from bot.state.shared.link import describe_error
 from bot.wiring import slack_client
+from bot.wording import plural
 
 # An id no real profile has: a 404 for it proves the token and space were accepted.
 PROBE_IDENTIFIER = Identifier("user_id", "profile-bot-check-probe-0000")
@@ -51,6 +52,10 @@ def run_checks(
             f"{host_of(settings.slack_api_url)}",
         )
     ]
+    results.extend(
+        CheckResult(False, f"Settings: {note}", "Rename it, or remove it from the environment/.env")
+        for note in settings.unknown_settings
+    )
     client = slack_client(settings, timeout=10)
     authenticated, granted = _check_slack_auth(client, results)
     if authenticated:
@@ -159,7 +164,8 @@ def _check_groups(client: WebClient, settings: Settings) -> list[CheckResult]:
         members = len(match.get("users") or [])
         results.append(
             CheckResult(
-                True, f"Access: @{match.get('handle')} ({match.get('id')}), {members} members"
+                True,
+                f"Access: @{match.get('handle')} ({match.get('id')}), {plural(members, 'member')}",
             )
         )
     return results

@@ -111,9 +111,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.demo import run_demo
 
             return run_demo(args.identifier, as_json=args.json)
-        settings = _settings(args.env_file)
         if command == "check":
-            return _check(settings)
+            return _check(args.env_file)
+        settings = _settings(args.env_file)
         from bot.serve import StartError, run_bot
 
         try:
@@ -143,10 +143,19 @@ def _settings(env_file: str | None) -> Settings:
     return load_settings(env_file=env_file if env_file is not None else DEFAULT_ENV_FILE)
 
 
-def _check(settings: Settings) -> int:
-    from bot.check import run_checks
+def _check(env_file: str | None) -> int:
+    from bot.check import CheckResult, run_checks
     from bot.logs import configure_logging, configured_secrets
 
+    try:
+        settings = _settings(env_file)
+    except SettingsError as error:
+        # The same ✗ line as every other item; exit 2 still tells scripts it is a setting.
+        print(CheckResult(False, f"Settings: {error.setting} {error.problem}", error.fix).render())
+        print(
+            "\nThe other checks need valid settings: fix this one and run profile-bot check again"
+        )
+        return 2
     # The report is the output; library warnings would only repeat its lines (DEBUG still shows).
     level = "DEBUG" if settings.log_level == "DEBUG" else "CRITICAL"
     configure_logging(level, secrets=configured_secrets(settings))
@@ -156,7 +165,8 @@ def _check(settings: Settings) -> int:
     failed = sum(not r.ok for r in results)
     if failed:
         print(
-            f"\n{failed} of {len(results)} checks failed: fix them and run profile-bot check again"
+            f"\n{failed} of {len(results)} checks failed: fix "
+            f"{'it' if failed == 1 else 'them'} and run profile-bot check again"
         )
         return 1
     print(f"\nAll {len(results)} checks passed")

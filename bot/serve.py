@@ -18,6 +18,7 @@ from bot.settings import Settings, SettingsError
 from bot.slack.services import AppServices
 from bot.slack.web_client import error_code
 from bot.wiring import build_app, build_services, build_wsgi
+from bot.wording import plural
 
 logger = logging.getLogger("bot.serve")
 
@@ -53,8 +54,9 @@ def startup_line(settings: Settings, mode: str) -> str:
         how = "Socket Mode (no inbound port)"
     else:
         how = (
-            f"HTTP mode on :{settings.port} (gunicorn, {settings.web_concurrency} worker(s) x "
-            f"{settings.web_threads} threads; POST /slack/events, GET /healthz)"
+            f"HTTP mode on :{settings.port} (gunicorn, "
+            f"{plural(settings.web_concurrency, 'worker')} x "
+            f"{plural(settings.web_threads, 'thread')}; POST /slack/events, GET /healthz)"
         )
     who = (
         "everyone (PROFILE_ALLOW_ALL_USERS=true)"
@@ -74,6 +76,9 @@ def startup_line(settings: Settings, mode: str) -> str:
 def run_bot(settings: Settings, *, mode: str = "auto") -> int:
     """Run until SIGTERM/SIGINT; `mode` is auto, http or socket. Raises SettingsError/StartError."""
     configure_logging(settings.log_level, secrets=configured_secrets(settings))
+    for note in settings.unknown_settings:
+        # A warning, not a failure: the name may belong to something else in the environment.
+        logger.warning("%s", note)
     chosen = chosen_mode(settings, mode)
     if chosen == "socket" and not settings.slack_app_token:
         raise SettingsError(

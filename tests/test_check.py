@@ -42,7 +42,7 @@ def _items(stdout: str) -> list[tuple[str, str]]:
             assert (match.group(1) == "✗") == (" — fix: " in line), line
         else:
             assert line == "" or re.match(
-                r"^(All \d+ checks passed|\d+ of \d+ checks failed)", line
+                r"^(All \d+ checks passed|\d+ of \d+ checks failed|The other checks need)", line
             )
     return items
 
@@ -75,7 +75,7 @@ def test_all_pass_against_the_sandbox_and_the_slack_stand_in(tmp_path: Path, rig
     assert "HTTP mode" in labels
     assert "authenticated as" in labels
     assert "all 9 bot scopes granted" in labels
-    assert "@cs-team (S0CSTEAM), 1 members" in labels
+    assert "@cs-team (S0CSTEAM), 1 member" in labels
     assert "token and space spa_sandbox accepted" in labels
     assert {c.method for c in slack.calls()} == {"auth.test", "usergroups.list"}
 
@@ -146,11 +146,39 @@ def test_a_missing_space_id_exits_2_naming_it(tmp_path: Path, rig: tuple) -> Non
     sandbox, slack = rig
     settings = bot_settings(sandbox, slack.api_url)
     del settings["SEGMENT_SPACE_ID"]
-    result = run_bot("check", environ=child_environ(settings), cwd=tmp_path)
-    assert result.returncode == 2
-    assert result.stdout == ""
-    assert "configuration problem: SEGMENT_SPACE_ID: is not set" in result.stderr
-    assert "Traceback" not in result.stderr
+    code, items = _check(tmp_path, settings)
+    assert code == 2
+    (failed,) = _failed(items)
+    assert failed.startswith("Settings: SEGMENT_SPACE_ID is not set — fix: Find it in Segment")
+    assert items == [("✗", failed)]
+
+
+def test_an_unedited_copy_of_the_example_shows_a_cross(tmp_path: Path) -> None:
+    # `cp .env.example .env` and nothing else: no healthy-looking start, and check says why.
+    (tmp_path / ".env").write_text(
+        (Path(__file__).parents[1] / ".env.example").read_text(encoding="utf-8")
+    )
+    code, items = _check(tmp_path, {})
+    assert code == 2
+    (failed,) = _failed(items)
+    assert "SLACK_BOT_TOKEN still holds the placeholder value from .env.example" in failed
+    assert "SEGMENT_ACCESS_TOKEN" in failed
+    assert "xoxb-your-bot-token" not in failed
+    run = run_bot("run", environ=child_environ({}), cwd=tmp_path)
+    assert run.returncode == 2
+    assert "configuration problem: SLACK_BOT_TOKEN: still holds the placeholder" in run.stderr
+
+
+def test_a_misspelt_setting_is_a_cross_naming_the_closest(tmp_path: Path, rig: tuple) -> None:
+    sandbox, slack = rig
+    settings = bot_settings(sandbox, slack.api_url, PROFILE_SHARABLE_TRAITS="name,plan")
+    code, items = _check(tmp_path, settings)
+    assert code == 1
+    (failed,) = _failed(items)
+    assert failed.startswith(
+        "Settings: `PROFILE_SHARABLE_TRAITS` is not a setting; did you mean "
+        "`PROFILE_SHAREABLE_TRAITS`? — fix: Rename it"
+    )
 
 
 # -- in-process: the same checks over the same sockets ------------------------------------------
@@ -223,9 +251,9 @@ def test_a_bad_cache_encryption_key_is_named(
     monkeypatch.chdir(tmp_path)  # no ./.env
     # Validated with every other setting at start-up: check stops there, naming it.
     assert cli.main(["check"]) == 2
-    err = capsys.readouterr().err
-    assert "configuration problem: PROFILE_CACHE_ENCRYPTION_KEY" in err
-    assert "not-a-fernet-key" not in err
+    out = capsys.readouterr().out
+    assert "✗ Settings: PROFILE_CACHE_ENCRYPTION_KEY key 1 of 1 is not a Fernet key" in out
+    assert "not-a-fernet-key" not in out
 
 
 def test_an_unreachable_redis_names_redis_url(rig: tuple) -> None:

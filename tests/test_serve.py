@@ -62,10 +62,19 @@ def test_no_command_runs_http_mode_under_gunicorn(tmp_path: Path) -> None:
     with stand_ins() as (sandbox, slack):
         # "localhost" for Slack, 127.0.0.1 for Segment: the start-up line must name each host.
         slack_url = slack.api_url.replace("127.0.0.1", "localhost")
-        settings = bot_settings(sandbox, slack_url, PORT=str(port), SEGMENT_REGION="eu")
+        settings = bot_settings(
+            sandbox,
+            slack_url,
+            PORT=str(port),
+            SEGMENT_REGION="eu",
+            PROFILE_SHARABLE_TRAITS="name",  # a typo: reported at start-up, not a failure
+        )
         bot = BotProcess.bot(environ=child_environ(settings), cwd=tmp_path)
         try:
             health = bot.wait_http_ready(port)
+            typo = bot.wait_for_line("PROFILE_SHARABLE_TRAITS")
+            assert "WARNING" in typo
+            assert "is not a setting; did you mean `PROFILE_SHAREABLE_TRAITS`?" in typo
             assert health.json()["ok"] is True
             assert health.json()["mode"] == "http"
             assert health.headers.get("server", "").startswith("gunicorn")
@@ -96,6 +105,8 @@ def test_no_command_runs_http_mode_under_gunicorn(tmp_path: Path) -> None:
         finally:
             bot.kill()
     _assert_clean_output(bot)
+    # SLACK_BOT_TOKEN is in the environment and the app gets a client: Bolt must not warn.
+    assert "will be unused" not in bot.output
 
 
 def test_sigterm_lets_the_lookup_in_flight_answer(tmp_path: Path) -> None:
@@ -177,6 +188,7 @@ def test_app_token_selects_socket_mode_which_serves_and_drains_on_sigterm(
         finally:
             bot.kill()
     _assert_clean_output(bot)
+    assert "will be unused" not in bot.output  # Bolt has nothing to warn about
 
 
 def test_socket_mode_with_a_refused_app_token_fails_naming_it(tmp_path: Path) -> None:
