@@ -65,7 +65,7 @@ def unknown_setting_notes(names: Iterable[str]) -> tuple[str, ...]:
 
 
 def unknown_setting_note(name: str) -> str:
-    """ "`X` is not a setting; did you mean `Y`?" (or without the question when nothing is close)."""
+    """The sentence about one unknown name, with the closest setting name when one is close."""
     close = difflib.get_close_matches(name.upper(), SETTING_NAMES, n=1, cutoff=0.75)
     if close:
         return f"`{name}` is not a setting; did you mean `{close[0]}`?"
