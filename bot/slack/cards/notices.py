@@ -25,9 +25,44 @@ MAX_PICKS = 20  # identifiers offered in the picker (one section each)
 NOTICE_TITLE = "Customer profile"
 BUSY_TEXT = "The bot is busy right now. Please try again in a moment."
 LOOKUP_FAILED_TEXT = "Something went wrong on our side while looking that up. Please try again."
-ALL_TRAITS_NOT_OPENED_TEXT = "Slack didn't open the window in time. Please press the button again."
-SHARE_NOT_OPENED_TEXT = "Slack didn't open the window in time. Please press Share again."
+# What to do again after a window did not open, per button or shortcut.
+ALL_TRAITS_AGAIN = "Please press All traits again."
+SHARE_AGAIN = "Please press Share again."
+MORE_EVENTS_AGAIN = "Please press More events again."
+SHORTCUT_AGAIN = "Please run the shortcut again."
+# Slack's views.open/push errors, by what the person can do about them.
+_LATE_TRIGGER_CODES = frozenset(
+    {"expired_trigger_id", "exchanged_trigger_id", "missing_trigger_id", "invalid_trigger_id"}
+)
+_PERMISSION_CODES = frozenset(
+    {
+        "missing_scope",
+        "not_authed",
+        "invalid_auth",
+        "token_revoked",
+        "token_expired",
+        "account_inactive",
+        "not_allowed_token_type",
+        "no_permission",
+        "access_denied",
+    }
+)
 SHARE_FAILED_TEXT = "Slack didn't accept the post ({code}), so nothing was shared."
+
+
+def modal_not_opened_text(code: str, again: str) -> str:
+    """Why a window did not open, by Slack's error `code`: too late, a permission, or other."""
+    safe = t.escape_truncated(code, 60)
+    if code in _LATE_TRIGGER_CODES:
+        # Slack gives 3 s from the click to open a window; a slow or sleeping bot misses it.
+        return f"Slack didn't open the window in time. {again}"
+    if code in _PERMISSION_CODES:
+        return (
+            f"Slack refused to open the window: the bot's Slack token lacks a permission or is no "
+            f"longer valid ({safe}). Pressing again won't help: ask a Slack admin to reinstall "
+            "the app from its manifest."
+        )
+    return f"Slack couldn't open the window ({safe}). {again}"
 
 
 def _code_list(items: Sequence[str], limit: int = 12) -> str:
@@ -135,6 +170,19 @@ def build_pick_identifier_view(
         callback_id=ids.PROFILE_VIEW,
         private_metadata=private_metadata,
     )
+
+
+def build_pick_identifier_message(idents: Sequence[Identifier], *, ref: str) -> dict[str, Any]:
+    """`/profile` named several customers: one button each (value `ref:index`), only to you."""
+    blocks: list[Block] = [section("That names more than one customer. Pick one:")]
+    for index, ident in enumerate(idents[:MAX_PICKS]):
+        block = section(_ident(ident))
+        block["accessory"] = button("Look up", ids.PICK_IDENTIFIER, value=f"{ref}:{index}")
+        blocks.append(block)
+    if len(idents) > MAX_PICKS:
+        blocks.append(context(f"+{len(idents) - MAX_PICKS:,} more not shown."))
+    blocks.append(context(f"Or type `{ids.COMMAND}` with just one of them."))
+    return message("Which customer?", blocks)
 
 
 def build_enter_identifier_view(

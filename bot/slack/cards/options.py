@@ -1,4 +1,5 @@
-"""What a deployment configures about its cards: pinned, hidden and shareable traits, links."""
+"""What a deployment configures about its cards: pinned, hidden and shareable traits, links,
+and the event properties shown first."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ class CardOptions:
     workspace_slug: str | None = None
     space_id: str = ""
     hidden_traits: tuple[str, ...] = DEFAULT_HIDDEN_TRAITS
+    # (event name, property keys) shown first on that event's lines (PROFILE_EVENT_PROPERTIES).
+    event_properties: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CardOptions:
@@ -34,6 +37,7 @@ class CardOptions:
             workspace_slug=settings.segment_workspace_slug,
             space_id=settings.segment_space_id,
             hidden_traits=settings.hidden_traits,
+            event_properties=settings.event_properties,
         )
 
     @property

@@ -21,6 +21,7 @@ from bot.slack.cards.blocks import Block, actions, button, context, divider, hea
 from bot.slack.cards.common import customer_name, segment_url
 from bot.slack.cards.errors import section_error_line
 from bot.slack.cards.options import CardOptions
+from bot.wording import plural
 
 MAX_OTHER_ERRORS = 2  # failed sections the card has no place for (e.g. metadata)
 _Section = tuple[str, Callable[[Profile, CardOptions], list[Block]]]
@@ -30,7 +31,7 @@ _SECTIONS: tuple[_Section, ...] = (
     (SECTION_AUDIENCES, lambda p, o: sections.audience_blocks(p, o.policy)),
     (SECTION_COMPUTED, lambda p, o: sections.computed_blocks(p, o.policy)),
     (SECTION_ACCOUNTS, sections.account_blocks),
-    (SECTION_EVENTS, lambda p, o: sections.event_blocks(p, o.policy)),
+    (SECTION_EVENTS, sections.event_blocks),
 )
 
 
@@ -82,7 +83,8 @@ def card_blocks(profile: Profile, options: CardOptions, *, ref: str) -> list[Blo
     others = [name for name in errors if name not in known]
     blocks += _error_blocks(profile, others[:MAX_OTHER_ERRORS])
     if len(others) > MAX_OTHER_ERRORS:
-        blocks.append(context(f":warning: {len(others) - MAX_OTHER_ERRORS:,} more parts failed"))
+        failed = plural(len(others) - MAX_OTHER_ERRORS, "more part")
+        blocks.append(context(f":warning: {failed} failed"))
     blocks.append(card_buttons(profile, options, ref))
     blocks.append(context(fetched_line(profile, ":lock: Only visible to you")))
     return blocks

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot.slack import cards, payloads
 from bot.slack.audit_trail import audit
-from bot.slack.cards.notices import BUSY_TEXT, LOOKUP_FAILED_TEXT
+from bot.slack.cards.notices import BUSY_TEXT, LOOKUP_FAILED_TEXT, modal_not_opened_text
 from bot.slack.context import CardContext
 from bot.slack.delivery import ModalError, notify_text_later, open_for_click, respond, update_modal
 from bot.slack.services import AppServices
@@ -111,14 +111,15 @@ def open_loading_then(
     body: Mapping[str, Any],
     *,
     loading_text: str,
-    failed_text: str,
+    again: str,
     label: str,
     work: Callable[[str], None],
 ) -> None:
-    """Open (or push) a loading modal for the click now; then `work(view_id)` as a job."""
+    """Open (or push) a loading modal for the click now; then `work(view_id)` as a job. When
+    Slack refuses the window, the person is told why (too late, or a permission) and `again`."""
     try:
         view_id = open_for_click(client, body, cards.build_loading_view(loading_text))
-    except ModalError:
-        notify_text_later(services.jobs, client, body, failed_text)
+    except ModalError as error:
+        notify_text_later(services.jobs, client, body, modal_not_opened_text(error.code, again))
         return
     run_for_modal(services, client, label, view_id, lambda: work(view_id))

@@ -77,7 +77,10 @@ def test_full_card_content_and_order():
     assert "*globex* — :warning: account traits unavailable (ref req-9)" in text
     assert "*Order Completed* · <!date^1714555800^" in text
     assert "total: 120.5 · currency: EUR · order_id: o_0" in text
-    assert "google.com" not in text and "checkout" not in text  # noisy properties skipped
+    assert "google.com" not in text and "very=long" not in text  # noisy properties skipped
+    # A page view shows where it was: the path (here from its url), then telling properties.
+    assert "*Page Viewed* · <!date^1714642200^" in text
+    assert "UTC> · path: /checkout · total: 121.5 · currency: EUR" in text
     assert "Only visible to you · fetched <!date^1717243200^" in text
     assert msg["text"] == "Customer profile"
 

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot.segment.errors import ProfileApiError
 from bot.slack import cards, payloads
 from bot.slack.audit_trail import audit
+from bot.slack.cards.notices import MORE_EVENTS_AGAIN, modal_not_opened_text
 from bot.slack.context import CardContext
 from bot.slack.delivery import ModalError, notify_text_later, push_modal, respond, update_modal
 from bot.slack.listeners.common import card_for_actor, run_for_message, run_for_modal
@@ -54,8 +55,9 @@ def handle_more_events(
             view_id = push_modal(
                 client, payloads.trigger_id(body), cards.build_loading_view("Loading events…")
             )
-        except ModalError:
-            notify_text_later(services.jobs, client, body, "Please press More events again.")
+        except ModalError as error:
+            text = modal_not_opened_text(error.code, MORE_EVENTS_AGAIN)
+            notify_text_later(services.jobs, client, body, text)
             return
     run_for_modal(
         services,

@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 
 from bot.identifiers import Identifier, IdentifierError
 from bot.slack import cards, payloads
+from bot.slack.cards.notices import SHORTCUT_AGAIN, modal_not_opened_text
 from bot.slack.context import CardContext
 from bot.slack.delivery import ModalError, open_modal, respond, update_modal
 from bot.slack.extract import extract_identifiers
@@ -28,10 +29,6 @@ from bot.slack.web_client import error_code
 
 logger = logging.getLogger(__name__)
 
-TRIGGER_EXPIRED_TEXT = (
-    "Slack closed the window before it could open (that happens when Slack or the bot is slow). "
-    "Please run the shortcut again."
-)
 NOTHING_FOUND_NOTE = "I found no email, phone number or id in that message."
 NO_EMAIL_SCOPE_NOTE = (
     "The message's author is from another organisation, but the app lacks users:read.email, "
@@ -48,7 +45,7 @@ def handle_lookup_shortcut(
         view_id = open_modal(client, payloads.trigger_id(body), cards.build_loading_view())
     except ModalError as error:
         url = payloads.response_url(body)
-        notice = cards.build_notice_message(TRIGGER_EXPIRED_TEXT)
+        notice = cards.build_notice_message(modal_not_opened_text(error.code, SHORTCUT_AGAIN))
         logger.info("shortcut modal not opened: %s", error.code)
         services.jobs.submit("shortcut notice", lambda: _respond(url, notice))
         return
