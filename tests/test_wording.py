@@ -18,4 +18,4 @@ def test_the_more_note_of_a_cut_list_is_singular_for_one() -> None:
     assert join_lines(lines, 120, "audience", suffix=" — see All traits").endswith(
         "\n+1 more audience — see All traits"
     )
-    assert join_lines(lines, 50, "event").endswith("\n+2 more events")
+    assert join_lines(lines, 60, "event").endswith("\n+2 more events")
