@@ -73,6 +73,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--token", default="sandbox-token", help="access token it accepts (default sandbox-token)"
     )
     sandbox.add_argument("--space", default="spa_sandbox", help="space id (default spa_sandbox)")
+
+    offline = commands.add_parser(
+        "offline",
+        help="serve the sample Profile API and a Slack stand-in for `run` and `check`",
+        description="Serve the sample Segment Profile API and a stand-in for Slack's Web API on "
+        "127.0.0.1, and print the settings that point `profile-bot run --mode http` and "
+        "`profile-bot check` at them (HTTP mode: the stand-in cannot serve Socket Mode). Each "
+        "identifier typed afterwards is sent to the running bot as /profile and its card is "
+        "printed. Ctrl-C stops.",
+    )
+    offline.add_argument(
+        "--profile-port", type=int, default=8765, help="Profile API port (default 8765; 0: any)"
+    )
+    offline.add_argument(
+        "--slack-port", type=int, default=8766, help="Slack stand-in port (default 8766; 0: any)"
+    )
+    offline.add_argument(
+        "--bot-port", type=int, default=3000, help="PORT the bot will listen on (default 3000)"
+    )
+    offline.add_argument(
+        "--write-env",
+        metavar="PATH",
+        type=Path,
+        help="also write the settings to PATH (then: profile-bot run --env-file PATH)",
+    )
     return parser
 
 
@@ -107,6 +132,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             serve_forever(port=args.port, token=args.token, space_id=args.space)
             return 0
+        if command == "offline":
+            from bot.offline import run_offline
+
+            return run_offline(
+                profile_port=args.profile_port,
+                slack_port=args.slack_port,
+                bot_port=args.bot_port,
+                env_file=args.write_env,
+            )
         if command == "demo":
             from bot.demo import run_demo
 

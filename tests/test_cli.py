@@ -14,7 +14,7 @@ import pytest
 from bot.sandbox import credentials as test_secrets
 from tests.support.cli_process import BotProcess, child_environ, run_bot
 
-COMMANDS = ("run", "demo", "check", "sandbox")
+COMMANDS = ("run", "demo", "check", "sandbox", "offline")
 
 
 def _env(**settings: str) -> dict[str, str]:
