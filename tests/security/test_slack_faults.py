@@ -189,7 +189,7 @@ def test_slack_fault_expired_trigger_id(bot: BotHarness) -> None:
     bot.slack.fail("views.open", "expired_trigger_id", times=1)
     pressed = bot.post_action("profile_all_traits", button(card, "profile_all_traits")["value"])
     assert_acked(pressed)
-    assert "press the button again" in card_text(bot.wait_response(pressed.response_url))
+    assert "press All traits again" in card_text(bot.wait_response(pressed.response_url))
 
 
 def test_slack_fault_not_in_channel_when_sharing(bot: BotHarness) -> None:
