@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, NoReturn
 
 from bot.segment.models import Event, EventsPage, ExternalId, TraitsPage
@@ -115,17 +116,34 @@ def parse_events_page(doc: Any) -> EventsPage:
         properties = item.get("properties")
         if properties is None:
             properties = {}
+        kind = _optional_str(item, "type") or ""
         events.append(
             Event(
-                event=_optional_str(item, "event") or _optional_str(item, "type") or "",
-                type=_optional_str(item, "type") or "",
+                event=_optional_str(item, "event") or kind,
+                type=kind,
                 timestamp=_optional_str(item, "timestamp"),
-                properties=_object(properties, "properties"),
+                properties=_with_page_name(item, kind, _object(properties, "properties")),
                 message_id=_optional_str(item, "message_id"),
             )
         )
     has_more, following = _cursor(body)
     return EventsPage(events=tuple(events), next_cursor=following if has_more else None)
+
+
+def _with_page_name(item: Mapping[str, Any], kind: str, properties: Any) -> Any:
+    """A page/screen call's top-level `name` folded into its properties (when they lack one).
+
+    Segment's Spec puts the name of a page or screen call at the top level. The Profile API's
+    documented events example is a "Page Viewed" event with `properties.name` instead; whether
+    raw page/screen calls ever come back with a top-level name is not documented, so this only
+    makes sure one would not be lost.
+    """
+    name = item.get("name")
+    if kind not in ("page", "screen") or not isinstance(name, str) or not name.strip():
+        return properties
+    if "name" in properties:
+        return properties
+    return {**properties, "name": name}
 
 
 def parse_external_ids(doc: Any) -> list[ExternalId]:

@@ -119,3 +119,22 @@ def test_depth_limit_allows_ordinary_nesting() -> None:
     for _ in range(MAX_DEPTH - 3):
         nested = {"k": nested}
     assert decode_json(json.dumps({"traits": nested}).encode())
+
+
+def test_a_page_calls_top_level_name_is_kept_with_its_properties() -> None:
+    page = parse_events_page(
+        {
+            "data": [
+                {"type": "page", "name": "Pricing", "properties": {"path": "/pricing"}},
+                {"type": "screen", "name": "Home", "properties": {"name": "Home screen"}},
+                {"type": "track", "event": "Signed In", "name": "x", "properties": {}},
+                {"type": "page", "name": 7, "properties": None},
+            ]
+        }
+    )
+    assert [dict(e.properties) for e in page.events] == [
+        {"path": "/pricing", "name": "Pricing"},
+        {"name": "Home screen"},
+        {},
+        {},
+    ]

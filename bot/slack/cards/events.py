@@ -178,7 +178,9 @@ def event_time(timestamp: str | None) -> str:
 
 def event_name(event: Event) -> str:
     """The event's name (or its type, for identify/page calls) as safe bold mrkdwn."""
-    raw = " ".join(event.event.split()) or " ".join(event.type.split()).capitalize() or "Event"
+    raw = " ".join(event.event.split())
+    if not raw or raw == event.type:  # an identify/page/screen call has no event name of its own
+        raw = " ".join(event.type.split()).capitalize() or "Event"
     return f"*{t.escape_truncated(raw, 50)}*"
 
 

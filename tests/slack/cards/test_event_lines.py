@@ -61,6 +61,12 @@ def test_page_and_screen_events_are_recognised(name: str, kind: str) -> None:
     assert not is_page_event(Event(event="Order Completed", type="track", timestamp=WHEN))
 
 
+def test_a_raw_page_call_is_named_by_its_type_and_shows_its_name() -> None:
+    text = line("page", {"name": "Pricing", "path": "/pricing"}, kind="page")
+    assert text.startswith("*Page* · ")
+    assert details(text) == "name: Pricing · path: /pricing"
+
+
 def test_track_events_show_the_first_telling_scalars() -> None:
     properties = {
         "url": "https://shop.example.com/x",
