@@ -51,11 +51,13 @@ SETTING_NAMES: tuple[str, ...] = (
 # Names with these prefixes are ours: one we don't know is most likely a typo that would be
 # silently ignored (PROFILE_SHARABLE_TRAITS), so it is reported. Other variables are not ours.
 OUR_PREFIXES: tuple[str, ...] = ("SLACK_", "SEGMENT_", "PROFILE_", "REDIS_", "AUDIT_")
+# Names with our prefixes that other parts of the project read (not the bot): never reported.
+OTHER_KNOWN_NAMES = frozenset({"REDIS_SERVER"})  # the sandbox's redis-server path (tests, bench)
 
 
 def unknown_setting_notes(names: Iterable[str]) -> tuple[str, ...]:
     """For each name with our prefixes that is not a setting, one sentence with the closest name."""
-    known = set(SETTING_NAMES)
+    known = set(SETTING_NAMES) | OTHER_KNOWN_NAMES
     notes = []
     for name in sorted(set(names)):
         if name in known or not name.upper().startswith(OUR_PREFIXES):

@@ -199,7 +199,9 @@ def test_values_that_merely_contain_your_are_not_placeholders() -> None:
 
 
 def test_unknown_names_with_our_prefixes_are_noted_with_the_closest_setting() -> None:
-    s = settings(PROFILE_SHARABLE_TRAITS="name", SLACK_CLIENT_ID="123", HOME="/root")
+    s = settings(
+        PROFILE_SHARABLE_TRAITS="name", SLACK_CLIENT_ID="123", HOME="/root", REDIS_SERVER="/x"
+    )
     assert s.unknown_settings == (
         "`PROFILE_SHARABLE_TRAITS` is not a setting; did you mean `PROFILE_SHAREABLE_TRAITS`?",
         "`SLACK_CLIENT_ID` is not a setting of profile-bot (see .env.example for every setting)",
