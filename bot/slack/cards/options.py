@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from bot.settings import (
     DEFAULT_HIDDEN_TRAITS,
@@ -23,6 +24,9 @@ class CardOptions:
     workspace_slug: str | None = None
     space_id: str = ""
     hidden_traits: tuple[str, ...] = DEFAULT_HIDDEN_TRAITS
+    # Segment source id → a name people know, for the "All traits" provenance lines. Empty:
+    # ids are shown as Segment returns them (a PROFILE_SOURCE_NAMES setting could fill it).
+    source_names: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CardOptions:
