@@ -40,7 +40,11 @@ def test_learns_all_three_classes_from_whole_answers() -> None:
     assert not catalog.is_empty("users") and catalog.is_empty("accounts")
     assert catalog.unknown("users", ["aud", "comp", "plan", "new"]) == ["new"]
     split = catalog.split("users", {"aud": True, "comp": 3, "plan": "x"})
-    assert (split.plain, split.audiences, split.computed) == ({"plan": "x"}, {"aud": True}, {"comp": 3})
+    assert (split.plain, split.audiences, split.computed) == (
+        {"plan": "x"},
+        {"aud": True},
+        {"comp": 3},
+    )
     assert not split.unsure_audiences and not split.unsure_computed
 
 
@@ -49,7 +53,9 @@ def test_plain_keys_are_not_learned_from_a_failed_or_cut_answer() -> None:
     catalog.learn("users", ["aud", "plan"], ClassAnswers({"aud": True}, None))
     assert catalog.unknown("users", ["aud", "plan"]) == ["plan"]  # could be a computed trait
     catalog.learn("users", ["plan"], ClassAnswers({}, {}, complete=False))
-    assert catalog.unknown("users", ["plan"]) == ["plan"]  # "not listed" on a cut page proves nothing
+    assert catalog.unknown("users", ["plan"]) == [
+        "plan"
+    ]  # "not listed" on a cut page proves nothing
 
 
 def test_unclassifiable_key_marks_only_the_classes_it_might_belong_to() -> None:
