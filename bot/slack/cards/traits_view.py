@@ -31,7 +31,11 @@ def provenance_line(source: TraitSource | None, source_names: Mapping[str, str])
         return ""
     parts = []
     if source.updated_at:
-        parts.append(f"updated {t.format_value(source.updated_at, limit=SOURCE_TEXT)}")
+        epoch = t.iso_to_epoch(source.updated_at.strip())
+        if epoch is None:  # not ISO 8601: shown as Segment sent it
+            parts.append(f"updated {t.escape_truncated(source.updated_at, SOURCE_TEXT)}")
+        else:
+            parts.append(f"updated {t.date_token(epoch)}")
     if source.source_id:
         name = source_names.get(source.source_id, source.source_id)
         parts.append(f"from {t.escape_truncated(name, SOURCE_TEXT)}")
@@ -111,6 +115,8 @@ def build_all_traits_view(
                 "profile in Segment for the rest."
             )
         )
+    if any(key in profile.trait_sources for _, key, _ in shown):
+        blocks.append(context("Under each value: when Segment last updated it, and its source."))
     if not entries:
         blocks.append(section_block("No traits recorded for this customer."))
     blocks += _page_blocks(options, shown, profile.trait_sources)
