@@ -144,7 +144,7 @@ def test_a_new_audience_in_the_space_is_asked_about(
     older = TraitClassCatalog()
     keys = [*jane.traits, *jane.audiences, *jane.computed_traits]
     keys.remove("active_last_7_days")
-    audiences = {k: True for k in JANE_AUDIENCES - {"active_last_7_days"}}
+    audiences = dict.fromkeys(JANE_AUDIENCES - {"active_last_7_days"}, True)
     older.learn("users", keys, ClassAnswers(audiences, dict.fromkeys(JANE_COMPUTED, 1)))
     service.catalog = older
     forget(service, JANE)

@@ -23,6 +23,7 @@ from bot.settings.parsing import SettingsError, parse_encryption_key
 from bot.state import NotFoundEntry
 from bot.state.cipher import ValueCipher
 from bot.state.codec import (
+    FORMAT_VERSION,
     CodecError,
     decode_context,
     decode_entry,
@@ -30,7 +31,6 @@ from bot.state.codec import (
     encode_context,
     encode_entry,
     encode_error,
-    FORMAT_VERSION,
 )
 
 EMAIL = "jane.doe@example.com"

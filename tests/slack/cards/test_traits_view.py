@@ -127,7 +127,8 @@ def test_each_value_says_when_it_changed_and_which_source_set_it():
         for f in b.get("fields", [])
     }
     assert fields["name"].endswith(
-        "\nupdated <!date^1717056000^{date_short_pretty} at {time}|2024-05-30 08:00 UTC> · from Web app"
+        "\nupdated <!date^1717056000^{date_short_pretty} at {time}|2024-05-30 08:00 UTC>"
+        " · from Web app"
     )
     assert fields["plan"].endswith("\nupdated yesterday-ish · from &lt;!channel&gt;")
     assert "updated" not in fields["company"]  # nothing known: no line
