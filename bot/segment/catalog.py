@@ -67,6 +67,7 @@ class TraitClassCatalog:
         self._max_keys = max_keys
         self._lock = threading.Lock()
         self._classes: OrderedDict[tuple[str, str], tuple[str, float]] = OrderedDict()
+        self._last_learned: dict[str, float] = {}  # collection → when it last learned a key
 
     def __len__(self) -> int:
         with self._lock:
@@ -82,10 +83,8 @@ class TraitClassCatalog:
         """True while nothing is known for `collection` (a lookup may then ask `class=` at once,
         without waiting to see the traits first)."""
         with self._lock:
-            now = self._clock()
-            return not any(
-                c == collection and now - at < self.ttl for (c, _), (_, at) in self._classes.items()
-            )
+            last = self._last_learned.get(collection)
+            return last is None or self._clock() - last >= self.ttl
 
     def unknown(self, collection: str, keys: Iterable[str]) -> list[str]:
         """The keys whose class is not known (never learned, or learned over `ttl` ago)."""
@@ -106,6 +105,8 @@ class TraitClassCatalog:
                 learned.setdefault(key, PLAIN)
         with self._lock:
             now = self._clock()
+            if learned:
+                self._last_learned[collection] = now
             for key, trait_class in learned.items():
                 self._classes[(collection, key)] = (trait_class, now)
                 self._classes.move_to_end((collection, key))
