@@ -27,9 +27,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from bot.segment.errors import ErrorKind, ProfileApiError
+from bot.segment.models import SECTION_AUDIENCES, SECTION_COMPUTED, SectionError, TraitsPage
+
 DEFAULT_CATALOG_TTL = 3600.0
 MAX_KEYS = 20_000  # per process; the least recently learned key is forgotten first
 PLAIN, AUDIENCE, COMPUTED = "plain", "audience", "computed_trait"
+# (fan-out name, `class=` value) of the two requests that classify one profile's keys.
+CLASS_REQUESTS = (("audience", AUDIENCE), ("computed", COMPUTED))
 
 
 @dataclass(frozen=True)
@@ -145,3 +150,32 @@ class TraitClassCatalog:
                 unsure_audiences |= own.audiences is None or not own.complete
                 unsure_computed |= own.computed is None or not own.complete
         return replace(result, unsure_audiences=unsure_audiences, unsure_computed=unsure_computed)
+
+
+def read_answers(results: Mapping[str, Any]) -> ClassAnswers:
+    """A lookup's `class=` answers from its fan-out results (a failed request is absent)."""
+    audience: TraitsPage | None = results.get("audience")
+    computed: TraitsPage | None = results.get("computed")
+    return ClassAnswers(
+        audiences=None if audience is None else audience.traits,
+        computed=None if computed is None else computed.traits,
+        complete=all(page is None or page.complete for page in (audience, computed)),
+    )
+
+
+def unsure_section_errors(
+    split: Split, errors: Mapping[str, ProfileApiError]
+) -> dict[str, SectionError]:
+    """Section errors for the classes a key might belong to but nobody could confirm, so the
+    card says "audiences unavailable" instead of showing a guess."""
+    found: dict[str, SectionError] = {}
+    for section, unsure, request in (
+        (SECTION_AUDIENCES, split.unsure_audiences, "audience"),
+        (SECTION_COMPUTED, split.unsure_computed, "computed"),
+    ):
+        if unsure:
+            reason = errors.get(request) or ProfileApiError(
+                ErrorKind.UPSTREAM, "trait classes could not all be read"
+            )
+            found[section] = SectionError.from_error(reason)
+    return found

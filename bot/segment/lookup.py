@@ -12,7 +12,12 @@ from typing import Any
 
 from bot.identifiers import ACCOUNT_ID_TYPE, Identifier
 from bot.segment import models as m
-from bot.segment.catalog import ClassAnswers, TraitClassCatalog
+from bot.segment.catalog import (
+    CLASS_REQUESTS,
+    TraitClassCatalog,
+    read_answers,
+    unsure_section_errors,
+)
 from bot.segment.client import ProfileApiClient
 from bot.segment.errors import ErrorKind, ProfileApiError
 from bot.segment.fanout import FanOut
@@ -33,7 +38,6 @@ PARTIAL_TTL_SECONDS = 5.0
 EXTERNAL_IDS_LIMIT = 25
 _CORE_SECTIONS = ("traits", "events", "external_ids", "links")
 _SECTION_OF = {"links": m.SECTION_ACCOUNTS}
-_CLASS_REQUESTS = (("audience", "audience"), ("computed", "computed_trait"))
 
 
 @dataclass(frozen=True)
@@ -189,7 +193,7 @@ class ProfileService:
     def _ask_classes(self, fan: FanOut, ident: Identifier, common: dict[str, Any]) -> None:
         # One page of the most Segment returns: a profile in more than 200 audiences is read
         # as incomplete, and then nothing is learned as plain from it (catalog.learn).
-        for name, trait_class in _CLASS_REQUESTS:
+        for name, trait_class in CLASS_REQUESTS:
             fan.submit(name, self.client.traits, ident, trait_class=trait_class, **common)
 
     def _account(self, group_id: str, *, deadline: float, scope: Hashable) -> m.LinkedAccount:
@@ -227,17 +231,11 @@ class ProfileService:
         }
         traits_page = results.get("traits") or m.TraitsPage(traits={}, complete=True)
         visible = drop_hidden(traits_page.traits, self.policy)
-        answers = self._class_answers(ident, fan, results, visible)
+        answers = read_answers(results) if "audience" in fan.names() else None
+        if answers is not None and "traits" in results:  # learned against the profile's keys
+            self.catalog.learn(ident.collection, visible, answers)
         split = self.catalog.split(ident.collection, visible, answers)
-        for section, unsure, request in (
-            (m.SECTION_AUDIENCES, split.unsure_audiences, "audience"),
-            (m.SECTION_COMPUTED, split.unsure_computed, "computed"),
-        ):
-            if unsure:  # a key nobody could classify: the card says this section is unsure
-                reason = errors.get(request) or ProfileApiError(
-                    ErrorKind.UPSTREAM, "trait classes could not all be read"
-                )
-                section_errors[section] = m.SectionError.from_error(reason)
+        section_errors.update(unsure_section_errors(split, errors))
         events = clean_events(results.get("events") or m.EventsPage((), None), self.policy)
         return m.Profile(
             identifier=ident,
@@ -256,23 +254,6 @@ class ProfileService:
             errors=section_errors,
             trait_sources={k: v for k, v in traits_page.sources.items() if k in visible},
         )
-
-    def _class_answers(
-        self, ident: Identifier, fan: FanOut, results: dict[str, Any], visible: dict[str, Any]
-    ) -> ClassAnswers | None:
-        """This lookup's own `class=` answers (None when it asked none), learned for later."""
-        if "audience" not in fan.names():
-            return None
-        audience: m.TraitsPage | None = results.get("audience")
-        computed: m.TraitsPage | None = results.get("computed")
-        answers = ClassAnswers(
-            audiences=None if audience is None else audience.traits,
-            computed=None if computed is None else computed.traits,
-            complete=all(page is None or page.complete for page in (audience, computed)),
-        )
-        if "traits" in results:  # plain keys are learned only against the profile's own traits
-            self.catalog.learn(ident.collection, visible, answers)
-        return answers
 
 
 def _kind(error: ProfileApiError | None) -> ErrorKind | None:

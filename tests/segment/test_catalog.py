@@ -171,3 +171,18 @@ def test_account_lookup_classifies_its_own_keys(
     assert set(profile.audiences) == {"enterprise_accounts", "at_risk_accounts"}
     assert set(profile.computed_traits) == {"active_users_30d", "health_score"}
     assert profile.errors == {}
+
+
+def test_a_failed_class_request_after_learning_is_said_not_guessed(
+    sandbox: ProfileApiSandbox, make_service: ServiceFactory
+) -> None:
+    """Before issue 10 a loaded catalogue silently showed Carlos's unknown audience as a trait."""
+    service = make_service()
+    service.fetch_profile(JANE)
+    sandbox.add_fault(Fault(route="traits", query={"class": "audience"}, status=503))
+    profile = service.fetch_profile(CARLOS).profile
+    assert profile.errors[m.SECTION_AUDIENCES].kind is ErrorKind.UPSTREAM  # card says so
+    assert set(profile.computed_traits) == CARLOS_COMPUTED  # its own answer arrived
+    sandbox.clear_faults()
+    forget(service, CARLOS)  # (a partial card is cached for seconds only)
+    check_card(service.fetch_profile(CARLOS).profile, CARLOS_AUDIENCES, CARLOS_COMPUTED)
