@@ -158,3 +158,16 @@ def test_any_text_is_refused_or_yields_exactly_one_segment(text: str) -> None:
         assert id_type == ident.type
         assert unquote(encoded) == ident.value
     client.close()
+
+
+def test_capitals_are_remembered_for_a_second_try_exactly_as_typed() -> None:
+    ident = PARSER.parse("user_id:c0HN02fNe1")
+    assert (ident.value, ident.typed, ident.exact) == ("c0hn02fne1", "c0HN02fNe1", False)
+    assert ident == Identifier("user_id", "c0hn02fne1")  # the typed form is not its identity
+    exact = ident.exact_form()
+    assert exact is not None and exact.exact
+    assert exact.display() == "user_id:c0HN02fNe1" and exact.exact_form() is None
+    assert exact != Identifier("user_id", "c0HN02fNe1")  # never mistaken for a lowercase form
+    assert PARSER.parse("user_id:u_123").exact_form() is None  # nothing else to try
+    assert PARSER.parse("+1 555-555-0123").exact_form() is None
+    assert PARSER.parse("Jane@ACME.com").as_entered() == "Jane@ACME.com"

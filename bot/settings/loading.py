@@ -25,6 +25,7 @@ from bot.settings.parsing import (
     parse_float,
     parse_int,
     parse_labelled_keys,
+    parse_source_names,
     validate_base_url,
     validate_redis_url,
 )
@@ -204,6 +205,7 @@ def _build(env: Mapping[str, str]) -> Settings:
         event_properties=parse_event_properties(
             _get(env, "PROFILE_EVENT_PROPERTIES"), "PROFILE_EVENT_PROPERTIES"
         ),
+        source_names=parse_source_names(_get(env, "PROFILE_SOURCE_NAMES")),
         membership_ttl_seconds=parse_float(
             env, "PROFILE_MEMBERSHIP_TTL_SECONDS", 300.0, low=1.0, high=86400.0
         ),

@@ -100,6 +100,21 @@ def parse_labelled_keys(
     return tuple(result)
 
 
+def parse_source_names(raw: str | None) -> tuple[tuple[str, str], ...]:
+    """PROFILE_SOURCE_NAMES: `source_id=Name` items, comma-separated."""
+    name = "PROFILE_SOURCE_NAMES"
+    fix = "Write items as source_id=Name, comma-separated (e.g. qwerty1234=Salesforce)"
+    result: dict[str, str] = {}
+    for item in parse_csv(raw):
+        source, sep, label = (part.strip() for part in item.partition("="))
+        if not sep or not source or not label:
+            raise _error(name, f"has an item {item!r} without a source id and a name", fix)
+        if source in result:
+            raise _error(name, f"names source {source!r} twice", fix)
+        result[source] = label
+    return tuple(result.items())
+
+
 # The values .env.example ships with, and the shapes of other placeholders ("xoxb-your-token",
 # "spa_your_space", "<token>", "changeme"): a copied example that was never filled in must not
 # start a bot that looks healthy and then fails every lookup.

@@ -243,3 +243,11 @@ def test_readme_has_one_described_row_per_setting() -> None:
         # A description says something beyond the example value.
         words = re.sub(r"Example: `[^`]*`", "", description).split()
         assert len(words) >= 4, f"{name} has no description in README"
+
+
+def test_source_names_are_pairs_of_id_and_name() -> None:
+    assert settings().source_names == ()
+    named = settings(PROFILE_SOURCE_NAMES="src_1=Salesforce, src_2 = Web app")
+    assert named.source_names == (("src_1", "Salesforce"), ("src_2", "Web app"))
+    for bad in ("src_1", "=Salesforce", "src_1=", "src_1=A,src_1=B"):
+        assert error_for(PROFILE_SOURCE_NAMES=bad).setting == "PROFILE_SOURCE_NAMES"

@@ -11,11 +11,19 @@ from hypothesis import strategies as st
 
 from bot.identifiers import Identifier
 from bot.segment.errors import ErrorKind, ProfileApiError
-from bot.segment.models import Event, ExternalId, LinkedAccount, Profile, SectionError
+from bot.segment.models import (
+    Event,
+    ExternalId,
+    LinkedAccount,
+    Profile,
+    SectionError,
+    TraitSource,
+)
 from bot.settings.parsing import SettingsError, parse_encryption_key
 from bot.state import NotFoundEntry
 from bot.state.cipher import ValueCipher
 from bot.state.codec import (
+    FORMAT_VERSION,
     CodecError,
     decode_context,
     decode_entry,
@@ -51,7 +59,12 @@ section_errors = st.builds(
 )
 profiles = st.builds(
     Profile,
-    identifier=st.builds(Identifier, st.sampled_from(["email", "user_id", "phone"]), short_text),
+    identifier=st.builds(
+        Identifier,
+        st.sampled_from(["email", "user_id", "phone"]),
+        short_text,
+        exact=st.booleans(),
+    ),
     fetched_at=st.floats(min_value=0, max_value=4e9),
     traits=json_objects,
     traits_complete=st.booleans(),
@@ -70,6 +83,9 @@ profiles = st.builds(
     ).map(tuple),
     metadata=json_objects,
     errors=st.dictionaries(short_text, section_errors, max_size=3),
+    trait_sources=st.dictionaries(
+        short_text, st.builds(TraitSource, optional_text, optional_text), max_size=3
+    ),
 )
 
 
@@ -214,3 +230,17 @@ def test_malformed_key_names_the_setting_explains_the_format_and_hides_the_value
     assert "Fernet" in message and "base64" in message and "generate_key" in message
     for part in raw.split(","):
         assert part not in message
+
+
+def test_an_entry_written_before_provenance_is_a_miss_not_a_wrong_card() -> None:
+    """Version 1 entries had no exact-case flag and no trait sources: unreadable, so the
+    stores treat them as misses (and the lookup fetches afresh) rather than show less."""
+    doc = json.loads(encode_entry(jane()))
+    assert doc["v"] == FORMAT_VERSION == 2
+    doc["v"] = 1
+    del doc["trait_sources"]
+    doc["identifier"] = doc["identifier"][:2]
+    with pytest.raises(CodecError):
+        decode_entry(json.dumps(doc).encode())
+    # Card contexts keep their own version: buttons on cards made before the upgrade still work.
+    assert decode_context(json.dumps({"v": 1, "context": {"a": 1}}).encode()) == {"a": 1}

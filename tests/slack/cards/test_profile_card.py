@@ -270,3 +270,30 @@ def test_worst_case_card_stays_well_under_slacks_text_total(known_errors):
     assert_valid_message(
         build_shared_message(profile, options, shared_by_user_id="U1"), allowed_mentions={"U1"}
     )
+
+
+@pytest.mark.parametrize(
+    ("age", "said"),
+    [
+        (0.0, "fetched under a minute ago"),
+        (59.9, "fetched under a minute ago"),
+        (240.0, "fetched 4 min ago"),
+        (3 * 3600 + 5, "fetched 3 h ago"),
+        (2 * 86400, "fetched 2 d ago"),
+    ],
+)
+def test_a_cached_card_says_how_old_its_data_is(age, said):
+    message = build_profile_message(full_profile(), OPTIONS, ref=REF, cached_age=age)
+    assert_valid_message(message)
+    footer = message["blocks"][-1]["elements"][0]["text"]
+    assert footer == f":lock: Only visible to you · {said}"
+    fresh = build_profile_message(full_profile(), OPTIONS, ref=REF)["blocks"][-1]
+    assert "fetched <!date^" in fresh["elements"][0]["text"]
+
+
+def test_a_profile_matched_only_as_typed_says_so():
+    exact = Identifier("user_id", "c0HN02fNe1", exact=True)
+    message = build_profile_message(replace(full_profile(), identifier=exact), OPTIONS, ref=REF)
+    assert_valid_message(message)
+    assert "user_id:c0HN02fNe1 · matched exactly as typed" in _texts(message)
+    assert "matched exactly" not in _texts(build_profile_message(full_profile(), OPTIONS, ref=REF))

@@ -93,7 +93,7 @@ def resolve_message(
         return
     if idents:
         ref = services.contexts.create(
-            replace(context, candidates=tuple(i.display() for i in idents))
+            replace(context, candidates=tuple(f"{i.type}:{i.as_entered()}" for i in idents))
         )
         update_modal(
             client, view_id, cards.build_pick_identifier_view(idents, private_metadata=ref)
