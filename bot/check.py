@@ -188,7 +188,8 @@ def _check_app_token(settings: Settings, app_token: str) -> CheckResult:
 
 
 def _check_shared_state(settings: Settings) -> list[CheckResult]:
-    """With REDIS_URL, a PING (the URL and the encryption key were checked by load_settings)."""
+    """With REDIS_URL, a PING, and whether cached personal data is encrypted there (the URL and
+    the encryption key themselves were checked by load_settings)."""
     results: list[CheckResult] = []
     if settings.redis_url is None:
         return results
@@ -211,7 +212,20 @@ def _check_shared_state(settings: Settings) -> list[CheckResult]:
         )
     else:
         results.append(CheckResult(True, f"{where}: reachable (shared cache and budget)"))
+    results.append(_check_shared_encryption(settings, where))
     return results
+
+
+def _check_shared_encryption(settings: Settings, where: str) -> CheckResult:
+    if settings.cache_encryption_key:
+        return CheckResult(True, f"{where}: cached profiles and card contexts are encrypted")
+    return CheckResult(
+        False,
+        f"{where}: cached profiles and card contexts would rest there unencrypted "
+        "(PROFILE_CACHE_ENCRYPTION_KEY is unset)",
+        "Set PROFILE_CACHE_ENCRYPTION_KEY to a Fernet key, the same in every process: python -c "
+        "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'",
+    )
 
 
 def _check_profile_api(settings: Settings, transport: httpx.BaseTransport | None) -> CheckResult:

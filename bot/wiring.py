@@ -74,7 +74,9 @@ def build_state(
         return memory
     if fallback_rate_rps is not None:
         memory = dataclasses.replace(memory, budget=PacedLimiter(fallback_rate_rps))
-    cipher = ValueCipher.from_keys(settings.cache_encryption_key)
+    cipher = ValueCipher.from_keys(
+        settings.cache_encryption_key, secret=settings.identifier_hash_key
+    )
     client = redis_client_
     where = "a given client"
     if client is None:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from bot import cli
 from bot.check import CheckResult, run_checks
@@ -28,6 +29,9 @@ from tests.support.cli_process import (
     stand_ins,
 )
 from tests.support.socket_mode_slack import SocketModeSlack
+
+# A valid Fernet key (the sandbox credentials' CACHE_ENCRYPTION_KEY is not one).
+FERNET_KEY = Fernet.generate_key().decode()
 
 ITEM = re.compile(r"^([✓✗]) (.+)$")
 
@@ -259,22 +263,41 @@ def test_a_bad_cache_encryption_key_is_named(
 def test_an_unreachable_redis_names_redis_url(rig: tuple) -> None:
     sandbox, slack = rig
     url = f"redis://:{test_secrets.AUDIT_HASH_KEY}@127.0.0.1:{free_port()}/0"
-    failure = _only_failure(_run(sandbox, slack.api_url, REDIS_URL=url))
+    failure = _only_failure(
+        _run(sandbox, slack.api_url, REDIS_URL=url, PROFILE_CACHE_ENCRYPTION_KEY=FERNET_KEY)
+    )
     assert "unreachable" in failure.label and "REDIS_URL" in (failure.fix or "")
     assert test_secrets.AUDIT_HASH_KEY not in failure.render()  # the password is never shown
 
 
-@pytest.mark.redis
-def test_a_reachable_redis_passes(rig: tuple) -> None:
-    sandbox, slack = rig
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
     try:
         server = RedisServer()
     except RedisServerMissing as exc:
         pytest.fail(str(exc), pytrace=False)
     server.start()
-    try:
-        results = _run(sandbox, slack.api_url, REDIS_URL=server.url)
-    finally:
-        server.close()
+    yield server
+    server.close()
+
+
+@pytest.mark.redis
+def test_a_reachable_redis_with_encryption_passes(rig: tuple, redis_server: RedisServer) -> None:
+    sandbox, slack = rig
+    results = _run(
+        sandbox, slack.api_url, REDIS_URL=redis_server.url, PROFILE_CACHE_ENCRYPTION_KEY=FERNET_KEY
+    )
     assert all(r.ok for r in results), [r.render() for r in results]
     assert any(r.label.startswith("Redis (redis://127.0.0.1:") for r in results)
+    assert any("encrypted" in r.label for r in results)
+
+
+@pytest.mark.redis
+def test_redis_without_an_encryption_key_fails_with_the_fix(
+    rig: tuple, redis_server: RedisServer
+) -> None:
+    sandbox, slack = rig
+    failure = _only_failure(_run(sandbox, slack.api_url, REDIS_URL=redis_server.url))
+    assert "unencrypted" in failure.label
+    assert "PROFILE_CACHE_ENCRYPTION_KEY" in (failure.fix or "")
+    assert "Fernet.generate_key()" in (failure.fix or "")

@@ -36,6 +36,8 @@ from bot.state.codec import (
 EMAIL = "jane.doe@example.com"
 KEY = Fernet.generate_key().decode()
 OTHER_KEY = Fernet.generate_key().decode()
+SECRET = "test-identifier-hash-key"
+SLOT = "profile-bot:profile:0123abcd"
 
 json_scalars = (
     st.none()
@@ -98,8 +100,8 @@ def test_any_profile_survives_the_round_trip(profile: Profile) -> None:
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(profiles)
 def test_encrypted_round_trip(profile: Profile) -> None:
-    cipher = ValueCipher(parse_encryption_key(KEY))
-    opened = cipher.open(cipher.seal(encode_entry(profile)))
+    cipher = ValueCipher(parse_encryption_key(KEY), secret=SECRET)
+    opened = cipher.open(cipher.seal(encode_entry(profile), key=SLOT), key=SLOT)
     assert opened is not None
     assert decode_entry(opened) == profile
 
@@ -179,32 +181,39 @@ def test_a_profile_with_a_broken_section_is_a_codec_error() -> None:
 
 
 def test_ciphertext_does_not_contain_the_identifier() -> None:
-    cipher = ValueCipher(parse_encryption_key(KEY))
-    sealed = cipher.seal(encode_entry(jane()))
+    cipher = ValueCipher(parse_encryption_key(KEY), secret=SECRET)
+    sealed = cipher.seal(encode_entry(jane()), key=SLOT)
     assert EMAIL.encode() not in sealed
     assert b"jane" not in sealed
     assert b"plan" not in sealed and b"{" not in sealed  # no plain JSON at all
-    assert cipher.open(sealed) == encode_entry(jane())
+    assert cipher.open(sealed, key=SLOT) == encode_entry(jane())
 
 
-def test_wrong_key_missing_key_and_plain_values_are_unreadable_not_errors() -> None:
-    sealed = ValueCipher(parse_encryption_key(KEY)).seal(b"payload")
-    assert ValueCipher(parse_encryption_key(OTHER_KEY)).open(sealed) is None
-    assert ValueCipher(None).open(sealed) is None
-    plain = ValueCipher(None).seal(b"payload")
-    assert ValueCipher(None).open(plain) == b"payload"
+def test_wrong_key_missing_key_and_untagged_values_are_unreadable_not_errors() -> None:
+    sealed = ValueCipher(parse_encryption_key(KEY), secret=SECRET).seal(b"payload", key=SLOT)
+    assert (
+        ValueCipher(parse_encryption_key(OTHER_KEY), secret=SECRET).open(sealed, key=SLOT) is None
+    )
+    assert ValueCipher(None, secret=SECRET).open(sealed, key=SLOT) is None
+    plain = ValueCipher(None, secret=SECRET).seal(b"payload", key=SLOT)
+    assert ValueCipher(None, secret=SECRET).open(plain, key=SLOT) == b"payload"
     # With encryption on, a plain value (planted, or from before the key was set) is refused.
-    assert ValueCipher(parse_encryption_key(KEY)).open(plain) is None
+    assert ValueCipher(parse_encryption_key(KEY), secret=SECRET).open(plain, key=SLOT) is None
     tampered = sealed[:-3] + (b"AAA" if sealed[-3:] != b"AAA" else b"BBB")
-    assert ValueCipher(parse_encryption_key(KEY)).open(tampered) is None
-    assert ValueCipher(parse_encryption_key(KEY)).open(b"junk") is None
+    assert ValueCipher(parse_encryption_key(KEY), secret=SECRET).open(tampered, key=SLOT) is None
+    assert ValueCipher(parse_encryption_key(KEY), secret=SECRET).open(b"junk", key=SLOT) is None
 
 
 def test_key_rotation_reads_values_sealed_with_the_old_key() -> None:
-    old = ValueCipher(parse_encryption_key(OTHER_KEY)).seal(b"payload")
-    rotated = ValueCipher(parse_encryption_key(f"{KEY}, {OTHER_KEY}"))
-    assert rotated.open(old) == b"payload"
-    assert ValueCipher(parse_encryption_key(KEY)).open(rotated.seal(b"x")) == b"x"
+    old = ValueCipher(parse_encryption_key(OTHER_KEY), secret=SECRET).seal(b"payload", key=SLOT)
+    rotated = ValueCipher(parse_encryption_key(f"{KEY}, {OTHER_KEY}"), secret=SECRET)
+    assert rotated.open(old, key=SLOT) == b"payload"
+    assert (
+        ValueCipher(parse_encryption_key(KEY), secret=SECRET).open(
+            rotated.seal(b"x", key=SLOT), key=SLOT
+        )
+        == b"x"
+    )
 
 
 def test_unset_key_means_no_encryption() -> None:
