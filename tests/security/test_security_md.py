@@ -1,6 +1,6 @@
 """SECURITY.md's scenario table and the security tests cannot drift apart.
 
-Every row 1-30 of the table must name at least one test; every named test must exist (the module
+Rows 1-30 must all be in the table (later rows may follow), every row must name a test; every named test must exist (the module
 is imported and the function looked up) and carry its row's number; and every `test_sNN_…`
 function in tests/security/ must be named in row NN.
 """
@@ -51,7 +51,8 @@ def scenario_tests() -> dict[str, set[tuple[str, str]]]:
 
 def test_all_thirty_scenarios_are_in_the_table() -> None:
     rows = table_rows()
-    assert sorted(rows) == list(range(1, 31))
+    # Rows 1-30 come from reliability-security.md §5; later issues add rows after them.
+    assert set(range(1, 31)) <= set(rows), sorted(set(range(1, 31)) - set(rows))
     empty = [number for number, refs in rows.items() if not refs]
     assert empty == [], f"rows without a test: {empty}"
 
