@@ -78,6 +78,12 @@ def test_accepted_forms(text: str, expected: tuple[str, str]) -> None:
         ("phone:12345", "bad_phone"),
         ("phone:+1 555 CALL NOW", "bad_phone"),
         ("email:not-an-email", "bad_email"),
+        # Characters mrkdwn or Slack markup give meaning to are no part of an email we accept.
+        ("email:*vip*@example.com", "bad_email"),
+        ("email:~x~@example.com", "bad_email"),
+        ("email:a|b@example.com", "bad_email"),
+        ("email:{a}@example.com", "bad_email"),
+        ("*vip*@example.com", "ambiguous"),
         ("just some words", "ambiguous"),
     ],
 )
@@ -144,6 +150,8 @@ def test_any_text_is_refused_or_yields_exactly_one_segment(text: str) -> None:
     except IdentifierError as error:
         assert error.reason
         return
+    if ident.type == "email":
+        assert not set("*|~{}`<>") & set(ident.value), ident.value
     client = httpx.Client(base_url="https://profiles.segment.com/")
     for route in ("traits", "events", "external_ids", "links", "metadata"):
         request = client.build_request("GET", profile_path(SPACE, ident, route))

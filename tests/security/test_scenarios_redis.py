@@ -12,7 +12,6 @@ import json
 from collections.abc import Callable, Iterator
 
 import pytest
-import redis
 from cryptography.fernet import Fernet
 
 from bot.identifiers import Identifier
@@ -141,7 +140,7 @@ def test_s35_planted_card_context_is_refused(shared_bot: BotHarness, attacker: A
     # MEMBER_2 rewrites MEMBER's card context to make it theirs, and presses its button.
     planted = {"requester": MEMBER_2, "identifier": f"email:{CARLOS}"}
     attacker.write(context_key, b"p1:" + encode_context(planted))
-    mark = fresh(bot)
+    fresh(bot)
     with warnings_of("bot.redis") as alerts:
         sent = bot.post_action(
             "profile_all_traits", button(card, "profile_all_traits")["value"], user=MEMBER_2

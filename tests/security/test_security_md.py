@@ -1,8 +1,9 @@
 """SECURITY.md's scenario table and the security tests cannot drift apart.
 
-Rows 1-30 must all be in the table (later rows may follow), every row must name a test; every named test must exist (the module
-is imported and the function looked up) and carry its row's number; and every `test_sNN_…`
-function in tests/security/ must be named in row NN.
+Rows 1-30 must all be in the table (later issues add rows after them) and every row must name
+a test; every named test must exist (the module is imported and the function looked up) and
+carry its row's number; and every `test_sNN_…` function in tests/security/ must be named in
+row NN.
 """
 
 from __future__ import annotations

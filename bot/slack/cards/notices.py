@@ -66,7 +66,7 @@ def modal_not_opened_text(code: str, again: str) -> str:
 
 
 def _code_list(items: Sequence[str], limit: int = 12) -> str:
-    shown = [f"`{t.escape_truncated(item, 80)}`" for item in items[:limit]]
+    shown = [f"`{t.escape_own_truncated(item, 80)}`" for item in items[:limit]]
     more = f" +{len(items) - limit:,} more" if len(items) > limit else ""
     return ", ".join(shown) + more
 
@@ -83,13 +83,13 @@ def build_loading_message(ident: Identifier) -> dict[str, Any]:
 
 def build_loading_view(label: str = "Looking up the customer…") -> dict[str, Any]:
     """A modal to open at once (it uses the trigger) and update when the profile arrives."""
-    blocks = [section(f":hourglass_flowing_sand: {t.escape_truncated(label, 500)}")]
+    blocks = [section(f":hourglass_flowing_sand: {t.escape_own_truncated(label, 500)}")]
     return modal("Customer profile", blocks, callback_id=ids.PROFILE_VIEW)
 
 
 def build_help_message(examples: Sequence[str], id_types: Sequence[str]) -> dict[str, Any]:
     """How to use the bot, with examples and the id types it accepts."""
-    lines = "\n".join(f"• `{ids.COMMAND} {t.escape_truncated(e, 100)}`" for e in examples[:10])
+    lines = "\n".join(f"• `{ids.COMMAND} {t.escape_own_truncated(e, 100)}`" for e in examples[:10])
     blocks: list[Block] = [
         section(
             "*Look up a customer's Segment profile*\n"
@@ -112,7 +112,7 @@ def build_help_message(examples: Sequence[str], id_types: Sequence[str]) -> dict
 
 def build_invalid_input_message(reason: str, examples: Sequence[str]) -> dict[str, Any]:
     """Why the input can't be looked up, and what is accepted."""
-    blocks: list[Block] = [section(f":x: {t.escape_truncated(reason, 500)}")]
+    blocks: list[Block] = [section(f":x: {t.escape_own_truncated(reason, 500)}")]
     if examples:
         blocks.append(context(f"Accepted, for example: {_code_list(examples, 8)}"))
     blocks.append(context(f"Type `{ids.COMMAND} help` for more."))
@@ -121,12 +121,12 @@ def build_invalid_input_message(reason: str, examples: Sequence[str]) -> dict[st
 
 def build_notice_message(text: str) -> dict[str, Any]:
     """A plain notice (the text is escaped, so it can't mention or link)."""
-    return message("Notice from the profile bot", [section(t.escape_truncated(text, 2900))])
+    return message("Notice from the profile bot", [section(t.escape_own_truncated(text, 2900))])
 
 
 def build_notice_view(title: str, text: str) -> dict[str, Any]:
     """A plain notice in a modal."""
-    blocks = [section(t.escape_truncated(text, 2900))]
+    blocks = [section(t.escape_own_truncated(text, 2900))]
     return modal(title, blocks, callback_id=ids.PROFILE_VIEW)
 
 
@@ -146,7 +146,7 @@ def build_access_unavailable_message(reason: str) -> dict[str, Any]:
     """Slack couldn't confirm access, so the bot fails closed and says so."""
     text = (
         ":warning: The bot can't check your access right now "
-        f"({t.escape_truncated(reason, 300)}), so it shows no customer data. "
+        f"({t.escape_own_truncated(reason, 300)}), so it shows no customer data. "
         "Try again in a minute."
     )
     return message("Can't check your access right now", [section(text)])
@@ -191,7 +191,7 @@ def build_enter_identifier_view(
     """A modal with one input for an email, phone or type:value."""
     blocks: list[Block] = []
     if note:
-        blocks.append(context(f":information_source: {t.escape_truncated(note, 1000)}"))
+        blocks.append(context(f":information_source: {t.escape_own_truncated(note, 1000)}"))
     blocks.append(
         {
             "type": "input",

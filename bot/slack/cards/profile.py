@@ -17,7 +17,17 @@ from bot.segment.models import (
 from bot.slack import component_ids as ids
 from bot.slack.cards import sections
 from bot.slack.cards import text as t
-from bot.slack.cards.blocks import Block, actions, button, context, divider, header, message, modal
+from bot.slack.cards.blocks import (
+    Block,
+    actions,
+    button,
+    context,
+    data_context,
+    divider,
+    header,
+    message,
+    modal,
+)
 from bot.slack.cards.common import customer_name, segment_url
 from bot.slack.cards.errors import section_error_line
 from bot.slack.cards.options import CardOptions
@@ -60,13 +70,14 @@ def age_text(seconds: float) -> str:
 
 
 def looked_up_line(profile: Profile) -> str:
-    """What was looked up; says so when only the exact typed case (not lowercase) matched."""
+    """What was looked up (plain text: the identifier can't format, link or make emoji); says
+    so when only the exact typed case (not lowercase) matched."""
     ident = profile.identifier
-    looked_up = t.escape_truncated(ident.display(), 300)
+    looked_up = t.truncate(ident.display(), 300)
     if ident.exact:
         looked_up += " · matched exactly as typed (the lowercase form has no profile)"
-    partial = " · :warning: partial profile" if profile.is_partial else ""
-    return f":mag: {looked_up}{partial}"
+    partial = " · ⚠️ partial profile" if profile.is_partial else ""
+    return f"🔍 {looked_up}{partial}"
 
 
 def card_buttons(profile: Profile, options: CardOptions, ref: str) -> Block:
@@ -94,7 +105,7 @@ def card_blocks(
     errors = list(profile.errors)
     blocks: list[Block] = [
         header(display_name(profile, options), emoji=False),
-        context(looked_up_line(profile)),
+        data_context(looked_up_line(profile)),
     ]
     if SECTION_EXTERNAL_IDS in errors:
         blocks += _error_blocks(profile, [SECTION_EXTERNAL_IDS])

@@ -253,7 +253,7 @@ def test_options_from_settings():
 def test_other_identifier_in_context_line():
     profile = Profile(identifier=Identifier("phone", "+15555550123"), fetched_at=FETCHED_AT)
     msg = build_profile_message(profile, OPTIONS, ref=REF)
-    assert ":mag: phone:+15555550123" in _texts(msg)
+    assert "🔍 phone:+15555550123" in _texts(msg)
 
 
 @pytest.mark.parametrize("known_errors", [False, True])

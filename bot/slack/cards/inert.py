@@ -1,0 +1,94 @@
+"""Data that must sit in mrkdwn, made inert: it can't format, make emoji, quote or reorder text.
+
+Escaping `&`, `<` and `>` stops mentions and links, but Slack's mrkdwn still gives meaning to
+`*bold*`, `_italic_`, `~strike~`, `` `code` ``, `:emoji:` and a leading `>` (a quote), and
+bidirectional controls (U+202E…) reorder whatever follows them. `verbatim: true` does not help:
+it only stops auto-linking of URLs, channels and mentions.
+
+Slack offers no escape for these characters, so each marker character in data is replaced with
+a lookalike that mrkdwn gives no meaning to. We considered and rejected:
+
+- inserting a zero-width space next to a marker: Slack treats it as a word boundary, which is
+  how jsx-slack *forces* formatting in "exact mode" (yhatt/jsx-slack,
+  docs/about-escape-and-exact-mode.md); it would make more data bold, not less;
+- jsx-slack's other trick, wrapping each marker in a date token with an invalid format so that
+  its fallback is shown: it relies on undocumented client behaviour, costs ~22 characters per
+  marker of the 3,000 a text may hold, and shows as garbage wherever tokens aren't rendered.
+
+A lookalike leaves nothing for any mrkdwn parser to act on, whatever its rules, and reads the
+same. The cost is that copying such a value yields the lookalike; so `_`, which ids and keys are
+full of (`u_jane_001`, `ga_client_id`), is kept between two ASCII letters or digits: Slack only
+formats at word boundaries ("Super_cali_fragilistic" stays literal, as jsx-slack documents),
+and our templates never put a marker right next to data that way. A colon is replaced only
+where it could open an `:emoji:`, closed by a later colon in the data or by one our template
+adds right after it ("{key}: {value}"): "x:smile:" and "x:smile" become "x∶smile:" and
+"x∶smile", a time "14:03" becomes "14∶03", but "email:jane@example.com" and "re: x" stay.
+
+Where a whole text object is data, cards use plain_text instead (the header, the identifier
+echoed back), which needs none of this but the bidi removal.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["BIDI_CONTROLS", "LOOKALIKES", "inert", "strip_bidi"]
+
+# Embeddings/overrides, isolates, marks (LRM, RLM, ALM): they reorder the text after them.
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+_BIDI = re.compile(f"[{BIDI_CONTROLS}]")
+LOOKALIKES = {
+    "*": "\u2217",  # ∗ ASTERISK OPERATOR
+    "~": "\u223c",  # ∼ TILDE OPERATOR
+    "`": "\u02cb",  # ˋ MODIFIER LETTER GRAVE ACCENT
+    "_": "\u02cd",  # ˍ MODIFIER LETTER LOW MACRON
+    ":": "\u2236",  # ∶ RATIO
+    ">": "\u02c3",  # ˃ MODIFIER LETTER RIGHT ARROWHEAD (only where it would start a quote)
+}
+_ALWAYS = re.compile(r"[*~`]")
+_UNDERSCORE = re.compile(r"_")
+# A run of characters an emoji name may hold (custom emoji names can be in any script).
+_NAME_RUN = re.compile(r"[\w+'-]+")
+_QUOTE = re.compile(r"(^|\n)([ \t]*)>")
+_ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+
+def strip_bidi(text: str) -> str:
+    """`text` without bidirectional controls."""
+    return _BIDI.sub("", text)
+
+
+def inert(text: str) -> str:
+    """Raw data with every mrkdwn marker replaced by a lookalike (bidi controls removed).
+
+    `&`, `<` and `>` are left for the caller's escaping, except a `>` that would start a quote.
+    """
+    text = _ALWAYS.sub(lambda m: LOOKALIKES[m.group(0)], strip_bidi(text))
+    if "_" in text:
+        text = _UNDERSCORE.sub(lambda m: _underscore(text, m.start()), text)
+    if ":" in text:
+        text = _break_shortcodes(text)
+    if ">" in text:
+        text = _QUOTE.sub(lambda m: m.group(1) + m.group(2) + LOOKALIKES[">"], text)
+    return text
+
+
+def _underscore(text: str, at: int) -> str:
+    inside = 0 < at < len(text) - 1
+    if inside and text[at - 1] in _ASCII_ALNUM and text[at + 1] in _ASCII_ALNUM:
+        return "_"
+    return LOOKALIKES["_"]
+
+
+def _break_shortcodes(text: str) -> str:
+    # A colon is live when it and another colon enclose a name run. The end of the data counts
+    # as a colon, since templates put one right after data ("{key}: {value}"); none puts one
+    # right before data (the property tests render every card to check that).
+    chars = list(text)
+    for run in _NAME_RUN.finditer(text):
+        start, end = run.span()
+        before = text[start - 1] if start else ""
+        after = text[end] if end < len(text) else ""
+        if before == ":" and after in (":", ""):
+            chars[start - 1] = LOOKALIKES[":"]
+    return "".join(chars)
