@@ -221,7 +221,7 @@ def build_events_message(
     pinned = options.event_properties if options is not None else ()
     blocks: list[Block] = [
         header("Recent events"),
-        context(f"{t.escape_truncated(ident_label, 300)} · page {page_number:,}"),
+        context(f"{t.escape_identifier(ident_label, 300)} · page {page_number:,}"),
     ]
     events = page.events[:_MAX_PAGE_EVENTS]
     per_event = max(80, min(600, _EVENTS_PAGE_TEXT // max(1, len(events))))

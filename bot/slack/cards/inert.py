@@ -58,16 +58,18 @@ def strip_bidi(text: str) -> str:
     return _BIDI.sub("", text)
 
 
-def inert(text: str) -> str:
+def inert(text: str, *, colon_may_follow: bool = True) -> str:
     """Raw data with every mrkdwn marker replaced by a lookalike (bidi controls removed).
 
     `&`, `<` and `>` are left for the caller's escaping, except a `>` that would start a quote.
+    `colon_may_follow=False` promises that no template puts a colon right after this text (as
+    for an identifier echoed in bold), so "phone:+4420…" keeps its colon.
     """
     text = _ALWAYS.sub(lambda m: LOOKALIKES[m.group(0)], strip_bidi(text))
     if "_" in text:
         text = _UNDERSCORE.sub(lambda m: _underscore(text, m.start()), text)
     if ":" in text:
-        text = _break_shortcodes(text)
+        text = _break_shortcodes(text, colon_may_follow)
     if ">" in text:
         text = _QUOTE.sub(lambda m: m.group(1) + m.group(2) + LOOKALIKES[">"], text)
     return text
@@ -80,15 +82,16 @@ def _underscore(text: str, at: int) -> str:
     return LOOKALIKES["_"]
 
 
-def _break_shortcodes(text: str) -> str:
+def _break_shortcodes(text: str, colon_may_follow: bool) -> str:
     # A colon is live when it and another colon enclose a name run. The end of the data counts
     # as a colon, since templates put one right after data ("{key}: {value}"); none puts one
     # right before data (the property tests render every card to check that).
     chars = list(text)
+    closers = (":", "") if colon_may_follow else (":",)
     for run in _NAME_RUN.finditer(text):
         start, end = run.span()
         before = text[start - 1] if start else ""
         after = text[end] if end < len(text) else ""
-        if before == ":" and after in (":", ""):
+        if before == ":" and after in closers:
             chars[start - 1] = LOOKALIKES[":"]
     return "".join(chars)

@@ -72,7 +72,7 @@ def _code_list(items: Sequence[str], limit: int = 12) -> str:
 
 
 def _ident(ident: Identifier) -> str:
-    return f"*{t.escape_truncated(ident.display(), 300)}*"
+    return f"*{t.escape_identifier(ident.display(), 300)}*"
 
 
 def build_loading_message(ident: Identifier) -> dict[str, Any]:

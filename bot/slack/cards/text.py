@@ -18,6 +18,7 @@ __all__ = [
     "epoch_fallback",
     "escape_markup",
     "escape_mrkdwn",
+    "escape_identifier",
     "escape_own_truncated",
     "escape_truncated",
     "format_value",
@@ -94,6 +95,13 @@ def escape_mrkdwn(text: str) -> str:
 def escape_truncated(text: str, limit: int) -> str:
     """Escape data for mrkdwn and cut the escaped result to `limit`, never mid-entity."""
     return truncate_mrkdwn(escape_mrkdwn(text[: limit + 1]), limit)
+
+
+def escape_identifier(text: str, limit: int) -> str:
+    """An identifier (as typed, or looked up) for mrkdwn, cut to `limit`: inert like all data,
+    but our templates never put a colon right after one, so `phone:+44…` keeps its colon."""
+    safe = escape_markup(inert(clean_text(text[: limit + 1]), colon_may_follow=False))
+    return truncate_mrkdwn(safe, limit)
 
 
 def escape_own_truncated(text: str, limit: int) -> str:

@@ -32,7 +32,7 @@ from bot.slack.cards import (
     build_shared_message,
 )
 from bot.slack.cards.inert import BIDI_CONTROLS, inert
-from bot.slack.cards.text import escape_mrkdwn
+from bot.slack.cards.text import escape_identifier, escape_mrkdwn
 from tests.slack.cards.profiles import FETCHED_AT, REF
 from tests.support.blockkit import (
     all_texts,
@@ -304,3 +304,16 @@ def test_inert_leaves_no_marker_mrkdwn_could_use(text: str) -> None:
         rendered = template.format(escape_mrkdwn(text))
         own = live_markers(template.format("x"))
         assert live_markers(rendered) == own, (template, rendered)
+
+
+def test_an_echoed_identifier_keeps_its_colons_but_not_its_emoji() -> None:
+    assert escape_identifier("phone:+442079460958", 300) == "phone:+442079460958"
+    assert escape_identifier("user_id:*vip*", 300) == "user_id:∗vip∗"
+    assert escape_identifier("user_id::fire:", 300) == "user_id:∶fire:"
+
+
+@given(st.text(alphabet=_ALPHABET + "abc", max_size=40))
+def test_an_echoed_identifier_is_inert_where_cards_put_it(text: str) -> None:
+    for template in ("*{}*", "{} · page 1", "Looking up *{}* …"):
+        rendered = template.format(escape_identifier(text, 300))
+        assert live_markers(rendered) == live_markers(template.format("x")), (template, rendered)
