@@ -80,3 +80,14 @@ def test_redis_without_encryption_is_warned_about_at_start_up(
     message = remote.getMessage()
     assert "unencrypted" in message and "cache.internal:6379" in message and "rediss://" in message
     assert "hunter2" not in message
+
+
+def test_building_redis_state_without_an_encryption_key_warns_once(
+    redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="bot.redis")
+    build_state(settings_for(redis_url, key=FERNET_KEY))
+    assert caplog.records == []
+    build_state(settings_for(redis_url))
+    (record,) = caplog.records
+    assert "PROFILE_CACHE_ENCRYPTION_KEY" in record.getMessage()
