@@ -46,11 +46,15 @@ LOOKALIKES = {
     ">": "\u02c3",  # ˃ MODIFIER LETTER RIGHT ARROWHEAD (only where it would start a quote)
 }
 _ALWAYS = re.compile(r"[*~`]")
-_UNDERSCORE = re.compile(r"_")
-# A run of characters an emoji name may hold (custom emoji names can be in any script).
-_NAME_RUN = re.compile(r"[\w+'-]+")
+# An underscore not between two ASCII letters or digits (data ends count as boundaries).
+_EDGE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+# A colon that opens a name run (the characters an emoji name may hold, in any script) closed
+# by another colon, or by the end of the data when a template's colon may follow it.
+_OPENING_COLON = re.compile(r":(?=[\w+'-]+(?::|\Z))")
+_OPENING_COLON_INSIDE = re.compile(r":(?=[\w+'-]+:)")
 _QUOTE = re.compile(r"(^|\n)([ \t]*)>")
-_ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+# Anything at all for `inert` to do: most values have none of these and are returned as they are.
+_ANY_MARKER = re.compile(f"[*~`_:>{BIDI_CONTROLS}]")
 
 
 def strip_bidi(text: str) -> str:
@@ -65,33 +69,14 @@ def inert(text: str, *, colon_may_follow: bool = True) -> str:
     `colon_may_follow=False` promises that no template puts a colon right after this text (as
     for an identifier echoed in bold), so "phone:+4420…" keeps its colon.
     """
+    if not _ANY_MARKER.search(text):
+        return text
     text = _ALWAYS.sub(lambda m: LOOKALIKES[m.group(0)], strip_bidi(text))
     if "_" in text:
-        text = _UNDERSCORE.sub(lambda m: _underscore(text, m.start()), text)
+        text = _EDGE_UNDERSCORE.sub(LOOKALIKES["_"], text)
     if ":" in text:
-        text = _break_shortcodes(text, colon_may_follow)
+        opening = _OPENING_COLON if colon_may_follow else _OPENING_COLON_INSIDE
+        text = opening.sub(LOOKALIKES[":"], text)
     if ">" in text:
         text = _QUOTE.sub(lambda m: m.group(1) + m.group(2) + LOOKALIKES[">"], text)
     return text
-
-
-def _underscore(text: str, at: int) -> str:
-    inside = 0 < at < len(text) - 1
-    if inside and text[at - 1] in _ASCII_ALNUM and text[at + 1] in _ASCII_ALNUM:
-        return "_"
-    return LOOKALIKES["_"]
-
-
-def _break_shortcodes(text: str, colon_may_follow: bool) -> str:
-    # A colon is live when it and another colon enclose a name run. The end of the data counts
-    # as a colon, since templates put one right after data ("{key}: {value}"); none puts one
-    # right before data (the property tests render every card to check that).
-    chars = list(text)
-    closers = (":", "") if colon_may_follow else (":",)
-    for run in _NAME_RUN.finditer(text):
-        start, end = run.span()
-        before = text[start - 1] if start else ""
-        after = text[end] if end < len(text) else ""
-        if before == ":" and after in closers:
-            chars[start - 1] = LOOKALIKES[":"]
-    return "".join(chars)

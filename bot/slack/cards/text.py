@@ -82,14 +82,18 @@ def clean_text(text: str) -> str:
     return strip_bidi(_UNSAFE_CHARS.sub("\ufffd", text))
 
 
+def _entities(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def escape_markup(text: str) -> str:
     """Escape `&`, `<`, `>` in our own wording or an admin's settings (it may use mrkdwn)."""
-    return clean_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _entities(clean_text(text))
 
 
 def escape_mrkdwn(text: str) -> str:
     """Data for mrkdwn: it can't mention, link, format, make emoji, quote or reorder text."""
-    return escape_markup(inert(clean_text(text)))
+    return _entities(inert(clean_text(text)))
 
 
 def escape_truncated(text: str, limit: int) -> str:
@@ -100,7 +104,7 @@ def escape_truncated(text: str, limit: int) -> str:
 def escape_identifier(text: str, limit: int) -> str:
     """An identifier (as typed, or looked up) for mrkdwn, cut to `limit`: inert like all data,
     but our templates never put a colon right after one, so `phone:+44…` keeps its colon."""
-    safe = escape_markup(inert(clean_text(text[: limit + 1]), colon_may_follow=False))
+    safe = _entities(inert(clean_text(text[: limit + 1]), colon_may_follow=False))
     return truncate_mrkdwn(safe, limit)
 
 
