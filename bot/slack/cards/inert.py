@@ -25,7 +25,9 @@ adds right after it ("{key}: {value}"): "x:smile:" and "x:smile" become "x∶smi
 "x∶smile", a time "14:03" becomes "14∶03", but "email:jane@example.com" and "re: x" stay.
 
 Where a whole text object is data, cards use plain_text instead (the header, the identifier
-echoed back), which needs none of this but the bidi removal.
+echoed back), which needs none of this but the bidi removal. Trait fields stay mrkdwn although
+Block Kit allows plain_text fields: each holds our bold label and, for dates, a date token that
+Slack shows in the viewer's own time zone, neither of which plain_text can carry.
 """
 
 from __future__ import annotations
