@@ -17,7 +17,7 @@ from bot.logs import configure_logging, configured_secrets
 from bot.settings import Settings, SettingsError
 from bot.slack.services import AppServices
 from bot.slack.web_client import error_code
-from bot.wiring import build_app, build_services, build_wsgi
+from bot.wiring import build_app, build_services, build_wsgi, require_shared_state
 from bot.wording import plural
 
 logger = logging.getLogger("bot.serve")
@@ -95,6 +95,7 @@ def run_bot(settings: Settings, *, mode: str = "auto") -> int:
         )
     if chosen == "socket":
         return _run_socket_mode(settings)
+    require_shared_state(settings)
     _preflight(settings)
     logger.info(startup_line(settings, chosen))
     return _run_http(settings)

@@ -58,4 +58,6 @@ def handle_profile_command(services: AppServices, ack: Ack, body: dict[str, Any]
         context.response_url,
         lambda: lookup_to_message(services, context, ident),
         replace_original=True,
+        channel_id=context.channel_id,
+        user_id=context.requester,
     )
