@@ -11,6 +11,7 @@ from bot.sandbox import credentials as test_secrets
 from bot.sandbox.slack_api import SlackApiSandbox
 from bot.settings import Settings, load_settings
 from bot.slack.access import AccessChecker, is_group_id
+from bot.slack.slack_connect import HomeOrg
 from bot.state.memory import MemoryMembershipStore
 from bot.wiring import build_access_checker
 
@@ -135,8 +136,37 @@ def test_slack_timeout_fails_closed_quickly() -> None:
     assert decision.detail == "timeout"
 
 
-def test_allow_all_users_never_asks_slack(slack_api: SlackApiSandbox) -> None:
+def test_allow_all_users_asks_users_info_once_per_person(slack_api: SlackApiSandbox) -> None:
+    # No user group vouches for anyone: users.info must place the person in the home team.
+    slack_api.add_user("U9")
+    slack_api.add_user("U0GUEST", team_id="T0OTHERORG")
+    slack_api.add_user("U0GRID", team_id="T0GRIDHOME2", enterprise_id="E0HOME")
+    slack_api.add_user("U0GRIDX", team_id="T0GRIDOTHER", enterprise_id="E0OTHER")
     settings = settings_for(slack_api.api_url, "", PROFILE_ALLOW_ALL_USERS="true")
     gate = build_access_checker(settings, MemoryMembershipStore(), timeout=1)
-    assert gate.check("U9").reason == "allow_all"
-    assert slack_api.calls() == []
+    home = HomeOrg("T0SANDBOX")
+    assert gate.check("U9", home).reason == "allow_all"
+    assert gate.check("U9", home).reason == "allow_all"  # cached
+    assert gate.check("U0GUEST", home).reason == "external_team"
+    # Another workspace of the home Enterprise Grid org is home; of another org, not.
+    grid_home = HomeOrg("T0SANDBOX", "E0HOME")
+    assert gate.check("U0GRID", grid_home).allowed
+    assert gate.check("U0GRIDX", grid_home).reason == "external_team"
+    assert gate.check("U0NOBODY", home).reason == "team_unknown"  # user_not_found
+    assert gate.check("U9").reason == "team_unknown"  # the home team is not known
+    asked = [c.params["user"] for c in slack_api.calls("users.info")]
+    assert asked == ["U9", "U0GUEST", "U0GRID", "U0GRIDX", "U0NOBODY"]
+    assert slack_api.calls("usergroups.users.list") == []
+
+
+def test_allow_all_users_fails_closed_when_users_info_fails(slack_api: SlackApiSandbox) -> None:
+    slack_api.add_user("U9")
+    slack_api.fail("users.info", "ratelimited", status=429, headers={"Retry-After": "30"})
+    settings = settings_for(slack_api.api_url, "", PROFILE_ALLOW_ALL_USERS="true")
+    gate = build_access_checker(settings, MemoryMembershipStore(), timeout=1)
+    decision = gate.check("U9", HomeOrg("T0SANDBOX"))
+    assert (decision.allowed, decision.reason, decision.detail) == (
+        False,
+        "unavailable",
+        "ratelimited",
+    )
