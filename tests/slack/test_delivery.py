@@ -164,3 +164,11 @@ def test_an_unreachable_allowed_response_url_falls_back(slack: SlackApiSandbox) 
         user_id=USER,
     )
     assert delivery.via is None and delivery.errors[0] == "connection_error"
+
+
+def test_loopback_names_are_one_origin() -> None:
+    api = "http://localhost:8123/api/"
+    assert allowed_response_url("http://127.0.0.1:8123/response/x", api)
+    assert allowed_response_url("http://[::1]:8123/response/x", api)
+    assert not allowed_response_url("http://127.0.0.1:8124/response/x", api)
+    assert not allowed_response_url("http://10.0.0.1:8123/response/x", api)

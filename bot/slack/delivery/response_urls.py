@@ -9,6 +9,7 @@ operator chose), over one request: a redirect is an answer, never a second desti
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,7 +37,19 @@ def _origin(url: str) -> tuple[str, str, int] | None:
         return None
     if parts.scheme not in ("https", "http") or not parts.hostname or "@" in parts.netloc:
         return None
-    return parts.scheme, parts.hostname.lower(), port or (443 if parts.scheme == "https" else 80)
+    host = _loopback_as_one(parts.hostname.lower())
+    return parts.scheme, host, port or (443 if parts.scheme == "https" else 80)
+
+
+def _loopback_as_one(host: str) -> str:
+    """`localhost`, 127.0.0.0/8 and ::1 name this machine alike (a loopback SLACK_API_URL may be
+    written `localhost` while the stand-in hands out 127.0.0.1 URLs); any other name is itself."""
+    if host == "localhost":
+        return "loopback"
+    try:
+        return "loopback" if ipaddress.ip_address(host).is_loopback else host
+    except ValueError:
+        return host
 
 
 def allowed_response_url(url: str, api_base_url: str | None) -> bool:
