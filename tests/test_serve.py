@@ -167,13 +167,13 @@ def test_app_token_selects_socket_mode_which_serves_and_drains_on_sigterm(
             line = _startup_line(bot)
             assert "Socket Mode" in line and "members of cs-team" in line
 
-            url = slack.new_response_url()
+            url = socket_slack.new_response_url()
             envelope = socket_slack.send_command(command_body(JANE, response_url=url))
             assert socket_slack.wait_ack(envelope)["response_type"] == "ephemeral"
             assert is_profile_card(slack.wait_for_responses(url, 1, timeout=10)[0], "Jane Doe")
 
             sandbox.add_fault(Fault(route="events", latency=1.5))
-            url = slack.new_response_url()
+            url = socket_slack.new_response_url()
             ident = "email:tom.becker@example.org"
             envelope = socket_slack.send_command(command_body(ident, response_url=url))
             socket_slack.wait_ack(envelope)
@@ -279,7 +279,7 @@ def test_procfile_worker_connects_over_socket_mode(tmp_path: Path) -> None:
         bot = BotProcess(_procfile()["worker"], environ, cwd=tmp_path, shell=True)
         try:
             socket_slack.wait_connected(timeout=15)
-            url = slack.new_response_url()
+            url = socket_slack.new_response_url()
             socket_slack.send_command(command_body(JANE, response_url=url))
             assert is_profile_card(slack.wait_for_responses(url, 1, timeout=10)[0], "Jane Doe")
             bot.signal_group(signal.SIGTERM)
