@@ -70,7 +70,15 @@ def _pick_in_message(services: AppServices, client: WebClient, body: dict[str, A
     chosen = replace(context, response_url=url, candidates=())
 
     def work() -> None:
-        respond(url, cards.build_loading_message(ident), replace_original=True)
+        respond(client, url, cards.build_loading_message(ident), replace_original=True)
         lookup_to_message(services, chosen, ident)
 
-    run_for_message(services, "pick lookup", url, work, replace_original=True)
+    run_for_message(
+        services,
+        "pick lookup",
+        url,
+        work,
+        replace_original=True,
+        channel_id=chosen.channel_id,
+        user_id=chosen.requester,
+    )
