@@ -163,9 +163,13 @@ class AccessChecker:
         return tuple(self._labels.get(e, e) if is_group_id(e) else f"@{e}" for e in self._entries)
 
     def invalidate(self, group_id: str | None = None) -> None:
-        """Forget cached membership (one group, or all) and the handle map."""
-        self._memberships.invalidate(group_id)
+        """Forget cached membership (one group, or all) and the handle map.
+
+        Under the refresh lock: a fetch already in flight (answered before the change) stores
+        its list first, and is then forgotten too, instead of outliving the change for a TTL.
+        """
         with self._lock:
+            self._memberships.invalidate(group_id)
             self._handles_until = 0.0
 
     def _group_ids(self, deadline: float) -> list[str]:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import socket
+import threading
+import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 
@@ -170,3 +175,45 @@ def test_allow_all_users_fails_closed_when_users_info_fails(slack_api: SlackApiS
         "unavailable",
         "ratelimited",
     )
+
+
+class _SlowGroupSlack(BaseHTTPRequestHandler):
+    """usergroups.users.list answers ["U1"] after 0.5 s; every other method at once."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        if "usergroups.users.list" in self.path:
+            time.sleep(0.5)
+        body = json.dumps({"ok": True, "users": ["U1"]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_GET
+
+
+def test_invalidation_outlives_a_fetch_already_in_flight() -> None:
+    # The membership fetch answers (the old members) after the change event has arrived: the
+    # old list must not stay cached once the invalidation is done.
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowGroupSlack)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        store = MemoryMembershipStore()
+        settings = settings_for(f"http://127.0.0.1:{server.server_port}/api/", "S0CSTEAM")
+        gate = build_access_checker(settings, store, timeout=2)
+        decisions: list[Any] = []
+        checking = threading.Thread(target=lambda: decisions.append(gate.check("U1")))
+        checking.start()
+        time.sleep(0.2)  # the fetch is in flight
+        gate.invalidate("S0CSTEAM")
+        checking.join(5)
+        assert decisions[0].reason == "member"  # it asked before the change: fair
+        assert store.get("S0CSTEAM") is None
+    finally:
+        server.shutdown()
+        server.server_close()
