@@ -19,7 +19,7 @@ from bot.slack.scopes import REQUIRED_BOT_SCOPES
 from bot.slack.web_client import make_web_client
 from bot.state.shared.backend import describe_redis_url, redis_client
 from bot.state.shared.link import describe_error
-from bot.wiring import slack_client
+from bot.wiring import slack_client, unshared_workers
 from bot.wording import plural
 
 # An id no real profile has: a 404 for it proves the token and space were accepted.
@@ -63,6 +63,7 @@ def run_checks(
         results.extend(_check_groups(client, settings))
     if settings.slack_app_token:
         results.append(_check_app_token(settings, settings.slack_app_token))
+    results.extend(_check_workers(settings))
     results.extend(_check_shared_state(settings))
     results.append(_check_profile_api(settings, segment_transport))
     return results
@@ -185,6 +186,14 @@ def _check_app_token(settings: Settings, app_token: str) -> CheckResult:
             "turn Socket Mode on in the app settings",
         )
     return CheckResult(True, "Slack: Socket Mode app-level token accepted")
+
+
+def _check_workers(settings: Settings) -> list[CheckResult]:
+    """HTTP mode refuses several workers without REDIS_URL: say so before `run` does."""
+    problem = None if settings.socket_mode else unshared_workers(settings)
+    if problem is None:
+        return []
+    return [CheckResult(False, f"WEB_CONCURRENCY: {problem[0]}", problem[1])]
 
 
 def _check_shared_state(settings: Settings) -> list[CheckResult]:

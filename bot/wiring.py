@@ -48,6 +48,7 @@ __all__ = [
     "lookup_options",
     "require_shared_state",
     "slack_client",
+    "unshared_workers",
 ]
 
 
@@ -61,14 +62,21 @@ def require_shared_state(settings: Settings) -> None:
     and less safe bot, not a slower one; the fix is one setting either way. (Several machines
     without Redis cannot be detected from inside one; the README's scaling section says so.)
     """
-    if settings.web_concurrency > 1 and settings.redis_url is None:
-        raise SettingsError(
-            "WEB_CONCURRENCY",
-            f"is {settings.web_concurrency} but REDIS_URL is not set: separate worker processes "
-            f"without shared state would lose {LOST_WITHOUT_SHARED_STATE}",
-            "Set REDIS_URL so the workers share their state (see README, Scaling out), or set "
-            "WEB_CONCURRENCY=1",
-        )
+    problem = unshared_workers(settings)
+    if problem is not None:
+        raise SettingsError("WEB_CONCURRENCY", *problem)
+
+
+def unshared_workers(settings: Settings) -> tuple[str, str] | None:
+    """(problem, fix) when HTTP mode would run several workers without REDIS_URL, else None."""
+    if settings.web_concurrency <= 1 or settings.redis_url is not None:
+        return None
+    return (
+        f"is {settings.web_concurrency} but REDIS_URL is not set: separate worker processes "
+        f"without shared state would lose {LOST_WITHOUT_SHARED_STATE}",
+        "Set REDIS_URL so the workers share their state (see README, Scaling out), or set "
+        "WEB_CONCURRENCY=1",
+    )
 
 
 def slack_client(settings: Settings, *, timeout: int, retry: bool = True) -> WebClient:

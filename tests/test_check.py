@@ -301,3 +301,11 @@ def test_redis_without_an_encryption_key_fails_with_the_fix(
     assert "unencrypted" in failure.label
     assert "PROFILE_CACHE_ENCRYPTION_KEY" in (failure.fix or "")
     assert "Fernet.generate_key()" in (failure.fix or "")
+
+
+def test_several_workers_without_redis_fail_the_check(rig: tuple) -> None:
+    sandbox, slack = rig
+    failure = _only_failure(_run(sandbox, slack.api_url, WEB_CONCURRENCY="2"))
+    assert failure.label.startswith("WEB_CONCURRENCY: is 2 but REDIS_URL is not set")
+    assert "card expired" in failure.label
+    assert failure.fix is not None and "WEB_CONCURRENCY=1" in failure.fix
