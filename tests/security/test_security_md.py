@@ -50,7 +50,7 @@ def scenario_tests() -> dict[str, set[tuple[str, str]]]:
     return found
 
 
-def test_all_thirty_scenarios_are_in_the_table() -> None:
+def test_the_thirty_first_scenarios_and_every_later_one_are_in_the_table() -> None:
     rows = table_rows()
     # Rows 1-30 come from reliability-security.md §5; later issues add rows after them.
     assert set(range(1, 31)) <= set(rows), sorted(set(range(1, 31)) - set(rows))
