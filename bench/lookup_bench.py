@@ -1,8 +1,10 @@
 """Lookup benchmark against an in-process Profile API sandbox: `python bench/lookup_bench.py`.
 
 Prints: fan-out efficiency (lookup time ÷ slowest single route, 150 ms injected on every
-route), upstream requests per cold and warm lookup, requests for 20 concurrent identical
-lookups, and a burst of 300 distinct lookups through the 100/s limiter against a sandbox that
+route), upstream requests per cold and warm card (issue 10 §1: every key known to the
+trait-class catalogue, and a key it cannot place), requests for 20 concurrent identical
+lookups, requests for every sample customer twice over, and a burst of 300 distinct
+lookups through the 100/s limiter against a sandbox that
 answers 429 past 100 requests in any rolling second.
 """
 
@@ -101,26 +103,55 @@ def fan_out_ratio(sandbox: ProfileApiSandbox, idents: list[Identifier], rounds: 
     service.close()
 
 
-def request_counts(sandbox: ProfileApiSandbox, ident: Identifier) -> None:
+def _requests_for(service: ProfileService, ident: Identifier) -> int:
+    before = service.client.request_count
+    service.fetch_profile(ident)
+    return service.client.request_count - before
+
+
+def _timed(service: ProfileService, ident: Identifier) -> float:
+    started = time.perf_counter()
+    service.fetch_profile(ident)
+    return time.perf_counter() - started
+
+
+def request_counts(sandbox: ProfileApiSandbox, known: Identifier, other: Identifier) -> None:
+    """Issue 10 §1: a cold card costs 4 requests when the catalogue knows every key of the
+    profile, 6 when it holds a key the catalogue cannot place; 0 warm."""
     service = service_for(sandbox)
-    service.fetch_profile(ident)
-    forget(service, ident)
-    before = service.client.request_count
-    service.fetch_profile(ident)
-    cold = service.client.request_count - before
-    before = service.client.request_count
-    service.fetch_profile(ident)
-    warm = service.client.request_count - before
-    print("2. Upstream requests per lookup (trait-class catalogue warm)")
-    print(f"     cold: {cold}    warm (cached): {warm}")
-    forget(service, ident)
+    first = _requests_for(service, known)  # empty catalogue: class= asked with the traits
+    forget(service, known)
+    cold_known = _requests_for(service, known)
+    warm = _requests_for(service, known)
+    cold_unknown = _requests_for(service, other)  # keys `known` never had
+    forget(service, other)
+    again = _requests_for(service, other)
+    print("2. Upstream requests per card (one process; no linked accounts)")
+    print(f"     first card of the process (catalogue empty):      {first}")
+    print(f"     cold, every key known to the catalogue:           {cold_known}")
+    print(f"     cold, a key the catalogue cannot place:           {cold_unknown}")
+    print(f"     the same customer cold again (keys now known):    {again}")
+    print(f"     warm (cached):                                    {warm}")
+    sandbox.add_fault(Fault(route="*", latency=LATENCY))
+    fresh = service_for(sandbox)
+    _timed(fresh, known)
+    forget(fresh, known)
+    known_time = _timed(fresh, known)
+    unknown_time = _timed(fresh, other)
+    sandbox.clear_faults()
+    print(
+        f"     time with {LATENCY * 1000:.0f} ms per route: known keys {known_time * 1000:.0f} ms, "
+        f"unknown key {unknown_time * 1000:.0f} ms (class= waits for the traits)"
+    )
+    fresh.close()
+    forget(service, known)
     sandbox.add_fault(Fault(route="*", latency=LATENCY))
     before = service.client.request_count
     barrier = threading.Barrier(20)
 
     def lookup() -> None:
         barrier.wait()
-        service.fetch_profile(ident)
+        service.fetch_profile(known)
 
     threads = [threading.Thread(target=lookup) for _ in range(20)]
     for t in threads:
@@ -131,6 +162,30 @@ def request_counts(sandbox: ProfileApiSandbox, ident: Identifier) -> None:
     print("3. 20 concurrent identical cold lookups (150 ms per route)")
     print(f"     upstream requests: {service.client.request_count - before}")
     service.close()
+
+
+def every_customer_twice(sandbox: ProfileApiSandbox, idents: list[Identifier]) -> None:
+    """What asking class= only for unknown keys saves over always asking (6 per cold card)."""
+    service = service_for(sandbox)
+    passes = []
+    for _ in range(2):
+        sent = 0
+        for ident in idents:
+            forget(service, ident)
+            sent += _requests_for(service, ident)
+        passes.append(sent)
+    always = 2 * sum(6 + _accounts_of(service, i) for i in idents)
+    print(f"5. Every sample customer cold, twice over, one process ({len(idents)} customers)")
+    print(
+        f"     requests: first pass {passes[0]}, second pass {passes[1]}; "
+        f"always asking class= would send {always}"
+    )
+    service.close()
+
+
+def _accounts_of(service: ProfileService, ident: Identifier) -> int:
+    entry = service.cache.get(service.cache_key(ident))
+    return len(getattr(entry, "accounts", ()))
 
 
 def burst(sandbox: ProfileApiSandbox, idents: list[Identifier]) -> None:
@@ -190,10 +245,15 @@ def main() -> None:
                 or c.identifier == "email:tom.becker@example.org"
             ]
             fan_out_ratio(sample, no_accounts, args.rounds)
-            request_counts(sample, no_accounts[0])
+            carlos = ident_of("phone:+15555550123")
+            liam = ident_of("email:liam.obrien@example.com")  # keys Carlos does not have
+            request_counts(sample, carlos, liam)
+            users = [ident_of(c.identifier) for c in sample.customers()]
         with ProfileApiSandbox(rate_limit_rps=100, customers_path=path) as generated:
             idents = [ident_of(c.identifier) for c in generated.customers()]
             burst(generated, idents)
+        with ProfileApiSandbox(rate_limit_rps=None) as sample:
+            every_customer_twice(sample, users)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ from bot.slack.scopes import REQUIRED_BOT_SCOPES
 from bot.slack.web_client import make_web_client
 from bot.state.shared.backend import describe_redis_url, redis_client
 from bot.state.shared.link import describe_error
-from bot.wiring import slack_client
+from bot.wiring import slack_client, unshared_workers
+from bot.wording import plural
 
 # An id no real profile has: a 404 for it proves the token and space were accepted.
 PROBE_IDENTIFIER = Identifier("user_id", "profile-bot-check-probe-0000")
@@ -51,6 +52,10 @@ def run_checks(
             f"{host_of(settings.slack_api_url)}",
         )
     ]
+    results.extend(
+        CheckResult(False, f"Settings: {note}", "Rename it, or remove it from the environment/.env")
+        for note in settings.unknown_settings
+    )
     client = slack_client(settings, timeout=10)
     authenticated, granted = _check_slack_auth(client, results)
     if authenticated:
@@ -58,6 +63,7 @@ def run_checks(
         results.extend(_check_groups(client, settings))
     if settings.slack_app_token:
         results.append(_check_app_token(settings, settings.slack_app_token))
+    results.extend(_check_workers(settings))
     results.extend(_check_shared_state(settings))
     results.append(_check_profile_api(settings, segment_transport))
     return results
@@ -159,7 +165,8 @@ def _check_groups(client: WebClient, settings: Settings) -> list[CheckResult]:
         members = len(match.get("users") or [])
         results.append(
             CheckResult(
-                True, f"Access: @{match.get('handle')} ({match.get('id')}), {members} members"
+                True,
+                f"Access: @{match.get('handle')} ({match.get('id')}), {plural(members, 'member')}",
             )
         )
     return results
@@ -181,8 +188,17 @@ def _check_app_token(settings: Settings, app_token: str) -> CheckResult:
     return CheckResult(True, "Slack: Socket Mode app-level token accepted")
 
 
+def _check_workers(settings: Settings) -> list[CheckResult]:
+    """HTTP mode refuses several workers without REDIS_URL: say so before `run` does."""
+    problem = None if settings.socket_mode else unshared_workers(settings)
+    if problem is None:
+        return []
+    return [CheckResult(False, f"WEB_CONCURRENCY: {problem[0]}", problem[1])]
+
+
 def _check_shared_state(settings: Settings) -> list[CheckResult]:
-    """With REDIS_URL, a PING (the URL and the encryption key were checked by load_settings)."""
+    """With REDIS_URL, a PING, and whether cached personal data is encrypted there (the URL and
+    the encryption key themselves were checked by load_settings)."""
     results: list[CheckResult] = []
     if settings.redis_url is None:
         return results
@@ -205,7 +221,20 @@ def _check_shared_state(settings: Settings) -> list[CheckResult]:
         )
     else:
         results.append(CheckResult(True, f"{where}: reachable (shared cache and budget)"))
+    results.append(_check_shared_encryption(settings, where))
     return results
+
+
+def _check_shared_encryption(settings: Settings, where: str) -> CheckResult:
+    if settings.cache_encryption_key:
+        return CheckResult(True, f"{where}: cached profiles and card contexts are encrypted")
+    return CheckResult(
+        False,
+        f"{where}: cached profiles and card contexts would rest there unencrypted "
+        "(PROFILE_CACHE_ENCRYPTION_KEY is unset)",
+        "Set PROFILE_CACHE_ENCRYPTION_KEY to a Fernet key, the same in every process: python -c "
+        "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'",
+    )
 
 
 def _check_profile_api(settings: Settings, transport: httpx.BaseTransport | None) -> CheckResult:

@@ -73,6 +73,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--token", default="sandbox-token", help="access token it accepts (default sandbox-token)"
     )
     sandbox.add_argument("--space", default="spa_sandbox", help="space id (default spa_sandbox)")
+
+    offline = commands.add_parser(
+        "offline",
+        help="serve the sample Profile API and a Slack stand-in for `run` and `check`",
+        description="Serve the sample Segment Profile API and a stand-in for Slack's Web API on "
+        "127.0.0.1, and print the settings that point `profile-bot run --mode http` and "
+        "`profile-bot check` at them (HTTP mode: the stand-in cannot serve Socket Mode). Each "
+        "identifier typed afterwards is sent to the running bot as /profile and its card is "
+        "printed. Ctrl-C stops.",
+    )
+    offline.add_argument(
+        "--profile-port", type=int, default=8765, help="Profile API port (default 8765; 0: any)"
+    )
+    offline.add_argument(
+        "--slack-port", type=int, default=8766, help="Slack stand-in port (default 8766; 0: any)"
+    )
+    offline.add_argument(
+        "--bot-port", type=int, default=3000, help="PORT the bot will listen on (default 3000)"
+    )
+    offline.add_argument(
+        "--write-env",
+        metavar="PATH",
+        type=Path,
+        help="also write the settings to PATH (then: profile-bot run --env-file PATH)",
+    )
     return parser
 
 
@@ -107,13 +132,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             serve_forever(port=args.port, token=args.token, space_id=args.space)
             return 0
+        if command == "offline":
+            from bot.offline import run_offline
+
+            return run_offline(
+                profile_port=args.profile_port,
+                slack_port=args.slack_port,
+                bot_port=args.bot_port,
+                env_file=args.write_env,
+            )
         if command == "demo":
             from bot.demo import run_demo
 
             return run_demo(args.identifier, as_json=args.json)
-        settings = _settings(args.env_file)
         if command == "check":
-            return _check(settings)
+            return _check(args.env_file)
+        settings = _settings(args.env_file)
         from bot.serve import StartError, run_bot
 
         try:
@@ -143,10 +177,19 @@ def _settings(env_file: str | None) -> Settings:
     return load_settings(env_file=env_file if env_file is not None else DEFAULT_ENV_FILE)
 
 
-def _check(settings: Settings) -> int:
-    from bot.check import run_checks
+def _check(env_file: str | None) -> int:
+    from bot.check import CheckResult, run_checks
     from bot.logs import configure_logging, configured_secrets
 
+    try:
+        settings = _settings(env_file)
+    except SettingsError as error:
+        # The same ✗ line as every other item; exit 2 still tells scripts it is a setting.
+        print(CheckResult(False, f"Settings: {error.setting} {error.problem}", error.fix).render())
+        print(
+            "\nThe other checks need valid settings: fix this one and run profile-bot check again"
+        )
+        return 2
     # The report is the output; library warnings would only repeat its lines (DEBUG still shows).
     level = "DEBUG" if settings.log_level == "DEBUG" else "CRITICAL"
     configure_logging(level, secrets=configured_secrets(settings))
@@ -156,7 +199,8 @@ def _check(settings: Settings) -> int:
     failed = sum(not r.ok for r in results)
     if failed:
         print(
-            f"\n{failed} of {len(results)} checks failed: fix them and run profile-bot check again"
+            f"\n{failed} of {len(results)} checks failed: fix "
+            f"{'it' if failed == 1 else 'them'} and run profile-bot check again"
         )
         return 1
     print(f"\nAll {len(results)} checks passed")

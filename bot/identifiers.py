@@ -6,7 +6,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from urllib.parse import quote
 
 MAX_INPUT_LENGTH = 256
@@ -21,7 +21,7 @@ _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 _SLACK_WRAPPED = re.compile(r"<(mailto|tel):([^|<>]*)(?:\|[^<>]*)?>", re.IGNORECASE)
 _SLACK_MARKUP = re.compile(r"<[^<>]*>")
 _TYPE = re.compile(r"^[a-z][a-z0-9_.]{0,63}$")
-_EMAIL = re.compile(r"^[\w.+'&*=^!$~{}|-]+@[\w-]+(?:\.[\w-]+)+$")
+_EMAIL = re.compile(r"^[\w.+'&=^!$-]+@[\w-]+(?:\.[\w-]+)+$")
 _PHONE_SEPARATORS = re.compile(r"[\s\-.()]")
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 _BARE_PHONE = re.compile(r"^\+[0-9][0-9\s\-.()]{5,24}$")
@@ -43,10 +43,35 @@ class IdentifierError(ValueError):
 
 @dataclass(frozen=True)
 class Identifier:
-    """A normalised identifier: a configured id type and a checked, lowercased value."""
+    """A normalised identifier: a configured id type and a checked, lowercased value.
+
+    Segment documents lowercase queries, but some spaces hold mixed-case ids (its own docs show
+    `user_id` `c0HN02fNe1`). So `typed` keeps the value as the person typed it when that differs
+    from `value` (a second lookup tries it when the lowercase one finds nobody), and `exact`
+    marks that second form: its `value` is the typed one, not lowercased. `typed` takes no part
+    in equality: the identity of an identifier is the form that is looked up.
+    """
 
     type: str
     value: str
+    typed: str | None = field(default=None, compare=False)
+    exact: bool = False
+
+    @classmethod
+    def as_typed(cls, id_type: str, typed: str) -> Identifier:
+        """The lowercase identifier for a checked value, remembering capitals if it had some."""
+        lowered = typed.lower()
+        return cls(id_type, lowered, typed if typed != lowered else None)
+
+    def exact_form(self) -> Identifier | None:
+        """The value exactly as typed (not lowercased), or None when it had no capitals."""
+        if self.exact or self.typed is None:
+            return None
+        return replace(self, value=self.typed, typed=None, exact=True)
+
+    def as_entered(self) -> str:
+        """The value as the person typed it (capitals kept), for storing and re-reading."""
+        return self.typed or self.value
 
     @property
     def collection(self) -> str:
@@ -117,7 +142,10 @@ class IdentifierParser:
                 code="markup",
             )
         id_type, value = self._split(raw)
-        return Identifier(id_type, self._validate(id_type, value))
+        checked = self._validate(id_type, value)
+        if id_type == self.phone_type:
+            return Identifier(id_type, checked)
+        return Identifier.as_typed(id_type, checked)
 
     def _split(self, raw: str) -> tuple[str, str]:
         head, sep, tail = raw.partition(":")
@@ -164,20 +192,19 @@ class IdentifierParser:
                     code="bad_phone",
                 )
             return phone
-        # Segment documents that external ids must be queried in lowercase; ids stored in other
-        # casing are not found by the Profile API at all, so lowercasing loses nothing.
-        lowered = value.lower()
+        # Checked as typed: the caller lowercases (Segment documents lowercase queries) and keeps
+        # the typed form for a second try, since some spaces hold mixed-case ids.
         if id_type == "email":
-            if not _EMAIL.match(lowered):
+            if not _EMAIL.match(value.lower()):
                 raise IdentifierError("That doesn't look like an email address.", code="bad_email")
-            return lowered
-        if _FORBIDDEN_ID_CHARS.search(lowered) or lowered in (".", ".."):
+            return value
+        if _FORBIDDEN_ID_CHARS.search(value) or value in (".", ".."):
             raise IdentifierError(
                 f"That doesn't look like a valid {id_type}: it may not contain spaces or "
                 'any of / ? # % \\ < > " `.',
                 code="bad_value",
             )
-        return lowered
+        return value
 
     def find_all(self, text: str, *, limit: int = 10) -> list[Identifier]:
         """Every identifier in free text (Slack markup, emails, phones, type:value), in order."""

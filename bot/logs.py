@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Iterable, Mapping
 from typing import TextIO
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from bot.settings import Settings
 
@@ -195,6 +195,11 @@ class _CurrentStderrHandler(logging.StreamHandler[TextIO]):
         pass
 
 
+def _redis_passwords(url: str | None) -> tuple[str | None, ...]:
+    password = urlsplit(url).password if url else None
+    return (password, unquote(password)) if password else ()
+
+
 def configured_secrets(settings: Settings) -> tuple[str, ...]:
     """Every secret value in the settings, to be masked wherever it shows up in a log record."""
     values = (
@@ -204,7 +209,8 @@ def configured_secrets(settings: Settings) -> tuple[str, ...]:
         settings.segment_access_token,
         settings.identifier_hash_key,
         # Only the password of a Redis URL is secret; the host is worth seeing in errors.
-        urlsplit(settings.redis_url).password if settings.redis_url else None,
+        # Masked as written in the URL and as sent to Redis (percent-decoded).
+        *_redis_passwords(settings.redis_url),
         settings.cache_encryption_key,
     )
     return tuple(v for v in values if v)

@@ -18,7 +18,8 @@ from bot.serve_http import WORKER_CLASS
 from bot.settings import Settings, SettingsError
 from bot.slack.services import AppServices
 from bot.slack.web_client import error_code
-from bot.wiring import build_app, build_services, build_wsgi
+from bot.wiring import build_app, build_services, build_wsgi, require_shared_state
+from bot.wording import plural
 
 logger = logging.getLogger("bot.serve")
 
@@ -54,8 +55,9 @@ def startup_line(settings: Settings, mode: str) -> str:
         how = "Socket Mode (no inbound port)"
     else:
         how = (
-            f"HTTP mode on :{settings.port} (gunicorn + waitress, {settings.web_concurrency} "
-            f"worker(s) x {settings.web_threads} threads; POST /slack/events, GET /healthz)"
+            f"HTTP mode on :{settings.port} (gunicorn + waitress, "
+            f"{plural(settings.web_concurrency, 'worker')} x "
+            f"{plural(settings.web_threads, 'thread')}; POST /slack/events, GET /healthz)"
         )
     who = (
         "everyone (PROFILE_ALLOW_ALL_USERS=true)"
@@ -75,6 +77,9 @@ def startup_line(settings: Settings, mode: str) -> str:
 def run_bot(settings: Settings, *, mode: str = "auto") -> int:
     """Run until SIGTERM/SIGINT; `mode` is auto, http or socket. Raises SettingsError/StartError."""
     configure_logging(settings.log_level, secrets=configured_secrets(settings))
+    for note in settings.unknown_settings:
+        # A warning, not a failure: the name may belong to something else in the environment.
+        logger.warning("%s", note)
     chosen = chosen_mode(settings, mode)
     if chosen == "socket" and not settings.slack_app_token:
         raise SettingsError(
@@ -91,6 +96,7 @@ def run_bot(settings: Settings, *, mode: str = "auto") -> int:
         )
     if chosen == "socket":
         return _run_socket_mode(settings)
+    require_shared_state(settings)
     _preflight(settings)
     logger.info(startup_line(settings, chosen))
     return _run_http(settings)

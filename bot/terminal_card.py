@@ -61,12 +61,46 @@ def _text_of(obj: Mapping[str, Any] | None) -> str:
     return raw if obj.get("emoji") is False else emojize(raw)
 
 
+_ITEM_SEP = " · "
+_HANG = "    "  # continuation lines of a " · " list are indented under its first line
+
+
 def _wrap(text: str, indent: str = "  ") -> list[str]:
     lines: list[str] = []
     for paragraph in text.splitlines() or [""]:
+        if _ITEM_SEP in paragraph and len(indent) + len(paragraph) > WIDTH:
+            lines.extend(_wrap_items(paragraph.split(_ITEM_SEP), indent))
+            continue
         lines.extend(
             textwrap.wrap(paragraph, WIDTH, initial_indent=indent, subsequent_indent=indent)
             or [indent.rstrip()]
+        )
+    return lines
+
+
+def _wrap_items(items: list[str], indent: str) -> list[str]:
+    """Items joined by " · ", broken only between items (a long item at word boundaries), with
+    a hanging indent; the last line never holds a lone item the line above could give up."""
+    rows: list[list[str]] = [[]]
+    for item in items:
+        row = rows[-1]
+        room = WIDTH - len(indent) - (len(_HANG) if len(rows) > 1 else 0)
+        if row and len(_ITEM_SEP.join([*row, item])) > room:
+            rows.append([item])
+        else:
+            row.append(item)
+    if len(rows) > 1 and len(rows[-1]) == 1 and len(rows[-2]) > 2:
+        moved = [rows[-2][-1], *rows[-1]]
+        if len(_ITEM_SEP.join(moved)) <= WIDTH - len(indent) - len(_HANG):
+            rows[-2].pop()
+            rows[-1] = moved
+    lines: list[str] = []
+    for number, row in enumerate(rows):
+        lead = indent if number == 0 else indent + _HANG
+        lines.extend(
+            textwrap.wrap(
+                _ITEM_SEP.join(row), WIDTH, initial_indent=lead, subsequent_indent=indent + _HANG
+            )
         )
     return lines
 

@@ -20,7 +20,7 @@ from bot.audit import AuditLog
 from bot.identifiers import IdentifierParser
 from bot.segment.client import ProfileApiClient
 from bot.segment.lookup import LookupOptions, ProfileService
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.slack.access import ERROR_COOLDOWN_SECONDS, GATE_TIMEOUT_SECONDS, AccessChecker
 from bot.slack.app import build_bolt_app
 from bot.slack.cards.options import CardOptions
@@ -35,6 +35,7 @@ from bot.state.cipher import ValueCipher
 from bot.state.memory import MemoryMembershipStore
 from bot.state.pacing import PacedLimiter
 from bot.state.shared.backend import describe_redis_url, redis_client, redis_state, warn_if_exposed
+from bot.state.unshared import LOST_WITHOUT_SHARED_STATE
 from bot.trait_policy import TraitPolicy
 
 __all__ = [
@@ -45,8 +46,37 @@ __all__ = [
     "build_state",
     "build_wsgi",
     "lookup_options",
+    "require_shared_state",
     "slack_client",
+    "unshared_workers",
 ]
+
+
+def require_shared_state(settings: Settings) -> None:
+    """Refuse several worker processes (HTTP mode) without REDIS_URL: raise SettingsError.
+
+    Why refuse rather than warn: gunicorn hands each connection to whichever worker accepts it,
+    so about every other button press would land on a worker without the card's context ("this
+    card expired"), Slack's retries would be handled twice, and a person removed from a user
+    group would keep access through the workers that did not receive the event. That is a broken
+    and less safe bot, not a slower one; the fix is one setting either way. (Several machines
+    without Redis cannot be detected from inside one; the README's scaling section says so.)
+    """
+    problem = unshared_workers(settings)
+    if problem is not None:
+        raise SettingsError("WEB_CONCURRENCY", *problem)
+
+
+def unshared_workers(settings: Settings) -> tuple[str, str] | None:
+    """(problem, fix) when HTTP mode would run several workers without REDIS_URL, else None."""
+    if settings.web_concurrency <= 1 or settings.redis_url is not None:
+        return None
+    return (
+        f"is {settings.web_concurrency} but REDIS_URL is not set: separate worker processes "
+        f"without shared state would lose {LOST_WITHOUT_SHARED_STATE}",
+        "Set REDIS_URL so the workers share their state (see README, Scaling out), or set "
+        "WEB_CONCURRENCY=1",
+    )
 
 
 def slack_client(settings: Settings, *, timeout: int, retry: bool = True) -> WebClient:
@@ -74,7 +104,9 @@ def build_state(
         return memory
     if fallback_rate_rps is not None:
         memory = dataclasses.replace(memory, budget=PacedLimiter(fallback_rate_rps))
-    cipher = ValueCipher.from_keys(settings.cache_encryption_key)
+    cipher = ValueCipher.from_keys(
+        settings.cache_encryption_key, secret=settings.identifier_hash_key
+    )
     client = redis_client_
     where = "a given client"
     if client is None:

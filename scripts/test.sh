@@ -15,5 +15,6 @@ bash scripts/ensure-redis.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
-# pytest exits 5 when it collects no test; set -e turns that into a failure too.
-.venv/bin/pytest "$@"
+# Independent tests run in parallel, one worker per CPU (at most 4); `-n 0` runs them in one
+# process. pytest exits 5 when it collects no test; set -e turns that into a failure too.
+.venv/bin/pytest -n auto --maxprocesses 4 "$@"

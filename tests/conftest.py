@@ -15,7 +15,8 @@ import pytest
 from tests.support.log_hygiene import LogHygieneGuard, report
 
 _GUARD = LogHygieneGuard()
-_FINDINGS: list = []
+_FINDINGS: list[str] = []  # report lines, this process's and (xdist) every worker's
+_TOTALS = [0, 0]  # records checked, distinct messages
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -42,18 +43,35 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    _FINDINGS[:] = _GUARD.findings()
+    own = _GUARD.findings()
+    own_lines = report(own) if own else []
+    _FINDINGS.extend(own_lines)
+    _TOTALS[0] += _GUARD.records
+    _TOTALS[1] += _GUARD.distinct_messages
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        # An xdist worker: hand the findings to the controller, which reports for every worker.
+        workeroutput["log_hygiene"] = [own_lines, _GUARD.records, _GUARD.distinct_messages]
     if _FINDINGS and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """xdist's controller: gather each worker's log hygiene findings (it runs no test itself)."""
+    lines, records, distinct = getattr(node, "workeroutput", {}).get("log_hygiene", [[], 0, 0])
+    _FINDINGS.extend(lines)
+    _TOTALS[0] += records
+    _TOTALS[1] += distinct
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if _FINDINGS:
         terminalreporter.section("log hygiene: FAILED", sep="=", red=True, bold=True)
-        for line in report(_FINDINGS):
+        for line in _FINDINGS:
             terminalreporter.line(line)
     else:
         terminalreporter.line(
-            f"log hygiene: {_GUARD.records} log records ({_GUARD.distinct_messages} distinct) "
+            f"log hygiene: {_TOTALS[0]} log records ({_TOTALS[1]} distinct) "
             "checked, no secrets or PII found"
         )

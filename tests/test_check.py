@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from bot import cli
 from bot.check import CheckResult, run_checks
@@ -29,6 +30,9 @@ from tests.support.cli_process import (
 )
 from tests.support.socket_mode_slack import SocketModeSlack
 
+# A valid Fernet key (the sandbox credentials' CACHE_ENCRYPTION_KEY is not one).
+FERNET_KEY = Fernet.generate_key().decode()
+
 ITEM = re.compile(r"^([✓✗]) (.+)$")
 
 
@@ -42,7 +46,7 @@ def _items(stdout: str) -> list[tuple[str, str]]:
             assert (match.group(1) == "✗") == (" — fix: " in line), line
         else:
             assert line == "" or re.match(
-                r"^(All \d+ checks passed|\d+ of \d+ checks failed)", line
+                r"^(All \d+ checks passed|\d+ of \d+ checks failed|The other checks need)", line
             )
     return items
 
@@ -75,7 +79,7 @@ def test_all_pass_against_the_sandbox_and_the_slack_stand_in(tmp_path: Path, rig
     assert "HTTP mode" in labels
     assert "authenticated as" in labels
     assert "all 9 bot scopes granted" in labels
-    assert "@cs-team (S0CSTEAM), 1 members" in labels
+    assert "@cs-team (S0CSTEAM), 1 member" in labels
     assert "token and space spa_sandbox accepted" in labels
     assert {c.method for c in slack.calls()} == {"auth.test", "usergroups.list"}
 
@@ -146,11 +150,39 @@ def test_a_missing_space_id_exits_2_naming_it(tmp_path: Path, rig: tuple) -> Non
     sandbox, slack = rig
     settings = bot_settings(sandbox, slack.api_url)
     del settings["SEGMENT_SPACE_ID"]
-    result = run_bot("check", environ=child_environ(settings), cwd=tmp_path)
-    assert result.returncode == 2
-    assert result.stdout == ""
-    assert "configuration problem: SEGMENT_SPACE_ID: is not set" in result.stderr
-    assert "Traceback" not in result.stderr
+    code, items = _check(tmp_path, settings)
+    assert code == 2
+    (failed,) = _failed(items)
+    assert failed.startswith("Settings: SEGMENT_SPACE_ID is not set — fix: Find it in Segment")
+    assert items == [("✗", failed)]
+
+
+def test_an_unedited_copy_of_the_example_shows_a_cross(tmp_path: Path) -> None:
+    # `cp .env.example .env` and nothing else: no healthy-looking start, and check says why.
+    (tmp_path / ".env").write_text(
+        (Path(__file__).parents[1] / ".env.example").read_text(encoding="utf-8")
+    )
+    code, items = _check(tmp_path, {})
+    assert code == 2
+    (failed,) = _failed(items)
+    assert "SLACK_BOT_TOKEN still holds the placeholder value from .env.example" in failed
+    assert "SEGMENT_ACCESS_TOKEN" in failed
+    assert "xoxb-your-bot-token" not in failed
+    run = run_bot("run", environ=child_environ({}), cwd=tmp_path)
+    assert run.returncode == 2
+    assert "configuration problem: SLACK_BOT_TOKEN: still holds the placeholder" in run.stderr
+
+
+def test_a_misspelt_setting_is_a_cross_naming_the_closest(tmp_path: Path, rig: tuple) -> None:
+    sandbox, slack = rig
+    settings = bot_settings(sandbox, slack.api_url, PROFILE_SHARABLE_TRAITS="name,plan")
+    code, items = _check(tmp_path, settings)
+    assert code == 1
+    (failed,) = _failed(items)
+    assert failed.startswith(
+        "Settings: `PROFILE_SHARABLE_TRAITS` is not a setting; did you mean "
+        "`PROFILE_SHAREABLE_TRAITS`? — fix: Rename it"
+    )
 
 
 # -- in-process: the same checks over the same sockets ------------------------------------------
@@ -223,30 +255,57 @@ def test_a_bad_cache_encryption_key_is_named(
     monkeypatch.chdir(tmp_path)  # no ./.env
     # Validated with every other setting at start-up: check stops there, naming it.
     assert cli.main(["check"]) == 2
-    err = capsys.readouterr().err
-    assert "configuration problem: PROFILE_CACHE_ENCRYPTION_KEY" in err
-    assert "not-a-fernet-key" not in err
+    out = capsys.readouterr().out
+    assert "✗ Settings: PROFILE_CACHE_ENCRYPTION_KEY key 1 of 1 is not a Fernet key" in out
+    assert "not-a-fernet-key" not in out
 
 
 def test_an_unreachable_redis_names_redis_url(rig: tuple) -> None:
     sandbox, slack = rig
     url = f"redis://:{test_secrets.AUDIT_HASH_KEY}@127.0.0.1:{free_port()}/0"
-    failure = _only_failure(_run(sandbox, slack.api_url, REDIS_URL=url))
+    failure = _only_failure(
+        _run(sandbox, slack.api_url, REDIS_URL=url, PROFILE_CACHE_ENCRYPTION_KEY=FERNET_KEY)
+    )
     assert "unreachable" in failure.label and "REDIS_URL" in (failure.fix or "")
     assert test_secrets.AUDIT_HASH_KEY not in failure.render()  # the password is never shown
 
 
-@pytest.mark.redis
-def test_a_reachable_redis_passes(rig: tuple) -> None:
-    sandbox, slack = rig
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
     try:
         server = RedisServer()
     except RedisServerMissing as exc:
         pytest.fail(str(exc), pytrace=False)
     server.start()
-    try:
-        results = _run(sandbox, slack.api_url, REDIS_URL=server.url)
-    finally:
-        server.close()
+    yield server
+    server.close()
+
+
+@pytest.mark.redis
+def test_a_reachable_redis_with_encryption_passes(rig: tuple, redis_server: RedisServer) -> None:
+    sandbox, slack = rig
+    results = _run(
+        sandbox, slack.api_url, REDIS_URL=redis_server.url, PROFILE_CACHE_ENCRYPTION_KEY=FERNET_KEY
+    )
     assert all(r.ok for r in results), [r.render() for r in results]
     assert any(r.label.startswith("Redis (redis://127.0.0.1:") for r in results)
+    assert any("encrypted" in r.label for r in results)
+
+
+@pytest.mark.redis
+def test_redis_without_an_encryption_key_fails_with_the_fix(
+    rig: tuple, redis_server: RedisServer
+) -> None:
+    sandbox, slack = rig
+    failure = _only_failure(_run(sandbox, slack.api_url, REDIS_URL=redis_server.url))
+    assert "unencrypted" in failure.label
+    assert "PROFILE_CACHE_ENCRYPTION_KEY" in (failure.fix or "")
+    assert "Fernet.generate_key()" in (failure.fix or "")
+
+
+def test_several_workers_without_redis_fail_the_check(rig: tuple) -> None:
+    sandbox, slack = rig
+    failure = _only_failure(_run(sandbox, slack.api_url, WEB_CONCURRENCY="2"))
+    assert failure.label.startswith("WEB_CONCURRENCY: is 2 but REDIS_URL is not set")
+    assert "card expired" in failure.label
+    assert failure.fix is not None and "WEB_CONCURRENCY=1" in failure.fix

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import signal
+import subprocess
 from pathlib import Path
 
 import httpx
@@ -13,7 +14,7 @@ import pytest
 from bot.sandbox import credentials as test_secrets
 from tests.support.cli_process import BotProcess, child_environ, run_bot
 
-COMMANDS = ("run", "demo", "check", "sandbox")
+COMMANDS = ("run", "demo", "check", "sandbox", "offline")
 
 
 def _env(**settings: str) -> dict[str, str]:
@@ -24,6 +25,14 @@ def _assert_plain_error(result_output: str, setting: str) -> None:
     assert f"profile-bot: configuration problem: {setting}" in result_output
     assert "Traceback" not in result_output
     assert "See .env.example" in result_output
+
+
+def _assert_check_cross(result: subprocess.CompletedProcess[str], item: str) -> None:
+    # `check` reports a bad setting as its one ✗ line (with the fix), and still exits 2.
+    assert result.returncode == 2
+    assert result.stdout.startswith(f"✗ Settings: {item}"), result.stdout
+    assert " — fix: " in result.stdout.splitlines()[0]
+    assert "Traceback" not in result.stdout + result.stderr
 
 
 def test_help_lists_every_command(tmp_path: Path) -> None:
@@ -50,7 +59,7 @@ def test_an_unknown_command_is_a_usage_error(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("args", [(), ("run",), ("check",), ("--mode", "http", "run")])
+@pytest.mark.parametrize("args", [(), ("run",), ("--mode", "http", "run")])
 def test_missing_settings_are_named_without_a_traceback(
     tmp_path: Path, args: tuple[str, ...]
 ) -> None:
@@ -58,6 +67,11 @@ def test_missing_settings_are_named_without_a_traceback(
     assert result.returncode == 2
     assert result.stdout == ""
     _assert_plain_error(result.stderr, "SLACK_BOT_TOKEN: is not set")
+
+
+def test_check_shows_a_missing_setting_as_a_cross(tmp_path: Path) -> None:
+    result = run_bot("check", environ=_env(), cwd=tmp_path, timeout=20)
+    _assert_check_cross(result, "SLACK_BOT_TOKEN is not set")
 
 
 @pytest.mark.parametrize(
@@ -101,6 +115,8 @@ def test_http_mode_needs_the_signing_secret_even_with_an_app_token(tmp_path: Pat
 
 def test_a_missing_env_file_is_named(tmp_path: Path) -> None:
     result = run_bot("check", "--env-file", "nowhere.env", environ=_env(), cwd=tmp_path)
+    _assert_check_cross(result, "--env-file names nowhere.env, which is not a file")
+    result = run_bot("run", "--env-file", "nowhere.env", environ=_env(), cwd=tmp_path)
     assert result.returncode == 2
     _assert_plain_error(result.stderr, "--env-file: names nowhere.env, which is not a file")
 
@@ -111,11 +127,10 @@ def test_settings_come_from_dot_env_in_the_working_directory(tmp_path: Path) -> 
     del settings["SEGMENT_SPACE_ID"]
     (tmp_path / ".env").write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
     result = run_bot("check", environ=_env(), cwd=tmp_path, timeout=20)
-    assert result.returncode == 2
-    _assert_plain_error(result.stderr, "SEGMENT_SPACE_ID: is not set")
+    _assert_check_cross(result, "SEGMENT_SPACE_ID is not set")
     # The environment wins over the file.
     result = run_bot("check", environ=_env(SLACK_BOT_TOKEN="bad"), cwd=tmp_path, timeout=20)
-    _assert_plain_error(result.stderr, "SLACK_BOT_TOKEN: does not look like")
+    _assert_check_cross(result, "SLACK_BOT_TOKEN does not look like")
 
 
 def test_sandbox_command_serves_the_profile_api(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ with an empty environment."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -82,3 +83,17 @@ def test_json_for_another_customer(tmp_path: Path) -> None:
 )
 def test_other_answers_are_printed_too(tmp_path: Path, typed: str, expected: str) -> None:
     assert expected in _demo(tmp_path, typed).stdout
+
+
+def test_the_customer_list_reads_as_a_support_person_would_and_agrees_with_the_cards(
+    sample_customers: list,
+) -> None:
+    # The list is read beside the cards: no developer notes (URL encoding, page sizes, ids to
+    # type), no relative dates that the card's "Created" contradicts, no counts it could miss.
+    notes = re.compile(
+        r"%2B|limit=|\bpages? at\b|\(send|group_id:|yesterday|today|last week|"
+        r"\b\d+\s+(?:traits|events)\b",
+        re.IGNORECASE,
+    )
+    for customer in sample_customers:
+        assert not notes.search(customer.summary), customer.summary

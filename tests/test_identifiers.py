@@ -78,6 +78,12 @@ def test_accepted_forms(text: str, expected: tuple[str, str]) -> None:
         ("phone:12345", "bad_phone"),
         ("phone:+1 555 CALL NOW", "bad_phone"),
         ("email:not-an-email", "bad_email"),
+        # Characters mrkdwn or Slack markup give meaning to are no part of an email we accept.
+        ("email:*vip*@example.com", "bad_email"),
+        ("email:~x~@example.com", "bad_email"),
+        ("email:a|b@example.com", "bad_email"),
+        ("email:{a}@example.com", "bad_email"),
+        ("*vip*@example.com", "ambiguous"),
         ("just some words", "ambiguous"),
     ],
 )
@@ -144,6 +150,8 @@ def test_any_text_is_refused_or_yields_exactly_one_segment(text: str) -> None:
     except IdentifierError as error:
         assert error.reason
         return
+    if ident.type == "email":
+        assert not set("*|~{}`<>") & set(ident.value), ident.value
     client = httpx.Client(base_url="https://profiles.segment.com/")
     for route in ("traits", "events", "external_ids", "links", "metadata"):
         request = client.build_request("GET", profile_path(SPACE, ident, route))
@@ -158,3 +166,16 @@ def test_any_text_is_refused_or_yields_exactly_one_segment(text: str) -> None:
         assert id_type == ident.type
         assert unquote(encoded) == ident.value
     client.close()
+
+
+def test_capitals_are_remembered_for_a_second_try_exactly_as_typed() -> None:
+    ident = PARSER.parse("user_id:c0HN02fNe1")
+    assert (ident.value, ident.typed, ident.exact) == ("c0hn02fne1", "c0HN02fNe1", False)
+    assert ident == Identifier("user_id", "c0hn02fne1")  # the typed form is not its identity
+    exact = ident.exact_form()
+    assert exact is not None and exact.exact
+    assert exact.display() == "user_id:c0HN02fNe1" and exact.exact_form() is None
+    assert exact != Identifier("user_id", "c0HN02fNe1")  # never mistaken for a lowercase form
+    assert PARSER.parse("user_id:u_123").exact_form() is None  # nothing else to try
+    assert PARSER.parse("+1 555-555-0123").exact_form() is None
+    assert PARSER.parse("Jane@ACME.com").as_entered() == "Jane@ACME.com"

@@ -18,6 +18,7 @@ FORBIDDEN = [
     ("bot.settings", ("bot.segment", "bot.state", "bot.slack", "bot.wiring", "bot.sandbox")),
     ("bot.identifiers", ("bot.",)),
     ("bot.trait_policy", ("bot.",)),
+    ("bot.wording", ("bot.",)),
     ("bot.sandbox", ("bot.segment", "bot.state", "bot.slack", "bot.wiring", "bot.settings")),
     ("bot", ("tests", "bench")),
 ]

@@ -148,8 +148,10 @@ def test_mask_handles_overlaps() -> None:
 
 
 @pytest.mark.timeout(120)
-def test_a_leaking_run_fails_and_an_exempt_one_passes(tmp_path: Path) -> None:
-    """End to end: a real pytest run with this conftest fails on a leak, without echoing it."""
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one_process", "xdist_workers"])
+def test_a_leaking_run_fails_and_an_exempt_one_passes(tmp_path: Path, workers: list[str]) -> None:
+    """End to end: a real pytest run with this conftest fails on a leak, without echoing it,
+    also when the leak happens in an xdist worker (the controller reports it)."""
     tests = tmp_path / "leaky_tests.py"
     tests.write_text(
         textwrap.dedent(
@@ -178,7 +180,7 @@ def test_a_leaking_run_fails_and_an_exempt_one_passes(tmp_path: Path) -> None:
             "-p",
             "no:cacheprovider",
         ]
-        command += [f"--rootdir={REPO}", str(tests)]
+        command += [*workers, f"--rootdir={REPO}", str(tests)]
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         return subprocess.run(
             command, cwd=REPO, env=env, capture_output=True, text=True, timeout=100

@@ -228,6 +228,11 @@ def test_configured_secrets() -> None:
     )
     assert "s3cretpass" in configured_secrets(with_redis)
     assert not any("127.0.0.1" in s for s in configured_secrets(with_redis))
+    encoded = load_settings(
+        settings_environ(REDIS_URL="rediss://:s3cret%3Apass@127.0.0.1:6380/0"), env_file=None
+    )
+    # Both as written in the URL and as redis-py sends it to the server.
+    assert {"s3cret%3Apass", "s3cret:pass"} <= set(configured_secrets(encoded))
 
 
 def test_configure_logging_end_to_end() -> None:

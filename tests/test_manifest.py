@@ -162,11 +162,20 @@ def _registrations(kind: str) -> set[str]:
                 and node.args
             ):
                 arg = node.args[0]
+                if isinstance(arg, ast.Dict):  # {"type": "message_action", "callback_id": ids.X}
+                    keyed = {
+                        k.value: v
+                        for k, v in zip(arg.keys, arg.values, strict=True)
+                        if isinstance(k, ast.Constant)
+                    }
+                    arg = keyed.get("callback_id") or keyed.get("command") or arg
                 if isinstance(arg, ast.Constant):
                     values.add(str(arg.value))
                 elif isinstance(arg, ast.Attribute) and isinstance(arg.value, ast.Name):
                     assert arg.value.id == "ids", ast.unparse(arg)
                     values.add(getattr(ids, arg.attr))
+                else:
+                    raise AssertionError(f"cannot read the registration {ast.unparse(arg)}")
     return values
 
 

@@ -62,10 +62,19 @@ def test_no_command_runs_http_mode_under_gunicorn(tmp_path: Path) -> None:
     with stand_ins() as (sandbox, slack):
         # "localhost" for Slack, 127.0.0.1 for Segment: the start-up line must name each host.
         slack_url = slack.api_url.replace("127.0.0.1", "localhost")
-        settings = bot_settings(sandbox, slack_url, PORT=str(port), SEGMENT_REGION="eu")
+        settings = bot_settings(
+            sandbox,
+            slack_url,
+            PORT=str(port),
+            SEGMENT_REGION="eu",
+            PROFILE_SHARABLE_TRAITS="name",  # a typo: reported at start-up, not a failure
+        )
         bot = BotProcess.bot(environ=child_environ(settings), cwd=tmp_path)
         try:
             health = bot.wait_http_ready(port)
+            typo = bot.wait_for_line("PROFILE_SHARABLE_TRAITS")
+            assert "WARNING" in typo
+            assert "is not a setting; did you mean `PROFILE_SHAREABLE_TRAITS`?" in typo
             assert health.json()["ok"] is True
             assert health.json()["mode"] == "http"
             # gunicorn's master, waitress in the worker, under the bot's own name (no version).
@@ -98,6 +107,8 @@ def test_no_command_runs_http_mode_under_gunicorn(tmp_path: Path) -> None:
         finally:
             bot.kill()
     _assert_clean_output(bot)
+    # SLACK_BOT_TOKEN is in the environment and the app gets a client: Bolt must not warn.
+    assert "will be unused" not in bot.output
 
 
 def test_sigterm_lets_the_lookup_in_flight_answer(tmp_path: Path) -> None:
@@ -158,13 +169,13 @@ def test_app_token_selects_socket_mode_which_serves_and_drains_on_sigterm(
             line = _startup_line(bot)
             assert "Socket Mode" in line and "members of cs-team" in line
 
-            url = slack.new_response_url()
+            url = socket_slack.new_response_url()
             envelope = socket_slack.send_command(command_body(JANE, response_url=url))
             assert socket_slack.wait_ack(envelope)["response_type"] == "ephemeral"
             assert is_profile_card(slack.wait_for_responses(url, 1, timeout=10)[0], "Jane Doe")
 
             sandbox.add_fault(Fault(route="events", latency=1.5))
-            url = slack.new_response_url()
+            url = socket_slack.new_response_url()
             ident = "email:tom.becker@example.org"
             envelope = socket_slack.send_command(command_body(ident, response_url=url))
             socket_slack.wait_ack(envelope)
@@ -179,6 +190,7 @@ def test_app_token_selects_socket_mode_which_serves_and_drains_on_sigterm(
         finally:
             bot.kill()
     _assert_clean_output(bot)
+    assert "will be unused" not in bot.output  # Bolt has nothing to warn about
 
 
 def test_socket_mode_with_a_refused_app_token_fails_naming_it(tmp_path: Path) -> None:
@@ -269,7 +281,7 @@ def test_procfile_worker_connects_over_socket_mode(tmp_path: Path) -> None:
         bot = BotProcess(_procfile()["worker"], environ, cwd=tmp_path, shell=True)
         try:
             socket_slack.wait_connected(timeout=15)
-            url = slack.new_response_url()
+            url = socket_slack.new_response_url()
             socket_slack.send_command(command_body(JANE, response_url=url))
             assert is_profile_card(slack.wait_for_responses(url, 1, timeout=10)[0], "Jane Doe")
             bot.signal_group(signal.SIGTERM)

@@ -87,3 +87,28 @@ def test_a_real_card_reads_cleanly() -> None:
     # No Slack markup survives: no <…|…> links, date tokens, *bold* markers or escapes.
     assert not re.search(r"<[^>]*\|[^>]*>|<!date|&lt;|&gt;|&amp;|\*\w", text)
     assert all(len(line) <= WIDTH for line in text.splitlines())
+
+
+def test_lists_of_items_wrap_between_items_and_never_orphan_the_last() -> None:
+    line = (
+        "*Invoice Paid* · 2026-11-28 23:04 UTC · invoice_id: inv_20931 · amount: 1,890 · "
+        "currency: USD"
+    )
+    lines = render_blocks([{"type": "section", "text": _mrkdwn(line)}]).splitlines()
+    assert lines == [
+        "  Invoice Paid · 2026-11-28 23:04 UTC · invoice_id: inv_20931",
+        "      amount: 1,890 · currency: USD",
+    ]
+    # One item too long for a line is cut at a word, not inside one.
+    long = "*Note* · " + " ".join(["word"] * 30) + " · end: 1"
+    wrapped = render_blocks([{"type": "section", "text": _mrkdwn(long)}]).splitlines()
+    assert all(len(row) <= WIDTH for row in wrapped)
+    assert all(row.strip().split(" ")[0] in ("Note", "word", "end:") for row in wrapped)
+
+
+def test_the_demo_card_has_no_orphaned_items() -> None:
+    result, _ = run_lookup("email:jane@example.com")
+    assert result.card is not None
+    rows = render_message(result.card).splitlines()
+    assert not any(row.strip().startswith("·") for row in rows)
+    assert "      amount: 1,890 · currency: USD" in rows

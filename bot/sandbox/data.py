@@ -53,6 +53,7 @@ class StoredProfile:
     events: tuple[StoredEvent, ...]
     links: tuple[str, ...]  # users: linked group_ids; accounts: linked users' segment_ids
     source_id: str
+    trait_sources: Mapping[str, str]  # trait key → the source that last set it (else source_id)
 
 
 class CustomerStore:
@@ -134,6 +135,7 @@ def _profile(collection: str, entry: Mapping[str, Any], links: tuple[str, ...]) 
         events=tuple(sorted(events, key=lambda e: e.minutes_ago)),
         links=links,
         source_id=str(first_source),
+        trait_sources={str(k): str(v) for k, v in (entry.get("trait_sources") or {}).items()},
     )
 
 

@@ -9,7 +9,9 @@ import socket
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import redis
 
@@ -41,11 +43,27 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class RedisServer:
-    """Starts redis-server in a temp dir, no persistence, on 127.0.0.1; `stop()` ends it."""
+@dataclass(frozen=True)
+class TlsFiles:
+    """PEM files for a TLS-only server: its certificate and key, and the CA that signed it."""
 
-    def __init__(self, port: int | None = None) -> None:
+    cert: Path
+    key: Path
+    ca: Path
+
+
+class RedisServer:
+    """Starts redis-server in a temp dir, no persistence, on 127.0.0.1; `stop()` ends it.
+
+    `password` turns on AUTH (requirepass); `tls` serves TLS only (rediss://) on the port.
+    """
+
+    def __init__(
+        self, port: int | None = None, *, password: str | None = None, tls: TlsFiles | None = None
+    ) -> None:
         self.binary = find_redis_server()
+        self.password = password
+        self.tls = tls
         self._auto_port = port is None
         self.port = port or free_port()
         self._dir: Path | None = None
@@ -54,8 +72,13 @@ class RedisServer:
 
     @property
     def url(self) -> str:
-        """`redis://127.0.0.1:PORT/0`."""
-        return f"redis://127.0.0.1:{self.port}/0"
+        """`redis://127.0.0.1:PORT/0`, with `:password@` and as rediss:// (trusting the test CA)
+        when the server has them."""
+        auth = f":{quote(self.password, safe='')}@" if self.password else ""
+        if self.tls is None:
+            return f"redis://{auth}127.0.0.1:{self.port}/0"
+        ca = quote(str(self.tls.ca), safe="/")
+        return f"rediss://{auth}127.0.0.1:{self.port}/0?ssl_ca_certs={ca}"
 
     @property
     def running(self) -> bool:
@@ -85,6 +108,12 @@ class RedisServer:
             "--logfile",
             str(self._dir / "redis.log"),
         ]
+        if self.password is not None:
+            args += ["--requirepass", self.password]
+        if self.tls is not None:
+            args[1:3] = ["--port", "0", "--tls-port", str(self.port)]
+            args += ["--tls-cert-file", str(self.tls.cert), "--tls-key-file", str(self.tls.key)]
+            args += ["--tls-ca-cert-file", str(self.tls.ca), "--tls-auth-clients", "no"]
         self._process = subprocess.Popen(
             args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self._dir
         )
@@ -101,7 +130,7 @@ class RedisServer:
         return self
 
     def _wait_ready(self, timeout: float) -> None:
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.2, socket_timeout=0.5)
+        client = self.client(socket_timeout=0.5, socket_connect_timeout=0.2)
         give_up = time.monotonic() + timeout
         try:
             while True:
@@ -155,9 +184,9 @@ class RedisServer:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
 
-    def client(self) -> redis.Redis:
+    def client(self, **options: float) -> redis.Redis:
         """A plain client on this server (for test set-up and inspection)."""
-        return redis.Redis(port=self.port, socket_timeout=2.0)
+        return redis.Redis.from_url(self.url, **{"socket_timeout": 2.0, **options})
 
     def __enter__(self) -> RedisServer:
         return self.start()

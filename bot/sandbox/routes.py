@@ -83,9 +83,11 @@ def _traits(
     for key in page:
         value = resolve_value(source[key], now)
         if verbose:
+            # The documented shape (profile-api.md, "With ?verbose=true"); Segment's example
+            # shows only ".." placeholders, so the id and time formats here are our guess.
             value = {
                 "value": value,
-                "source_id": profile.source_id,
+                "source_id": profile.trait_sources.get(key, profile.source_id),
                 "updated_at": trait_updated_at(key, now),
             }
         traits[key] = value

@@ -73,10 +73,20 @@ class SlackApiSandbox(LoopbackService):
         email: str | None = None,
         name: str | None = None,
         is_bot: bool = False,
+        enterprise_id: str | None = None,
     ) -> None:
-        """Add (or replace) a workspace user; `team_id` differs for Slack Connect guests."""
+        """Add (or replace) a workspace user; `team_id` differs for Slack Connect guests, and
+        `enterprise_id` names an Enterprise Grid user's organisation (users.info's
+        `enterprise_user`)."""
         with self._ws.lock:
-            self._ws.add_user(user_id, team_id=team_id, email=email, name=name, is_bot=is_bot)
+            self._ws.add_user(
+                user_id,
+                team_id=team_id,
+                email=email,
+                name=name,
+                is_bot=is_bot,
+                enterprise_id=enterprise_id,
+            )
 
     def add_usergroup(
         self, group_id: str, handle: str, members: Iterable[str], *, name: str | None = None
@@ -159,9 +169,16 @@ class SlackApiSandbox(LoopbackService):
         """A fresh response_url on this server (at most 5 posts, like Slack's)."""
         return self._origin() + self._responses.create()
 
-    def fail_response_url(self, url: str, status: int = 404, body: str = "expired_url") -> None:
-        """Make posts to this response_url answer `status` with a plain-text `body`."""
-        self._responses.fail(_path(url), status, body)
+    def fail_response_url(
+        self,
+        url: str,
+        status: int = 404,
+        body: str = "expired_url",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Make posts to this response_url answer `status` with a plain-text `body` (and
+        `headers`, e.g. a Location for a redirect)."""
+        self._responses.fail(_path(url), status, body, headers)
 
     def responses(self, url: str | None = None) -> list[dict[str, Any]]:
         """JSON bodies accepted by response_urls (one URL, or all in arrival order)."""

@@ -18,7 +18,7 @@ MAX_BLOCKS = 50
 class _ResponseUrl:
     bodies: list[dict[str, Any]] = field(default_factory=list)
     uses: int = 0
-    failure: tuple[int, str] | None = None
+    failure: tuple[int, str, dict[str, str]] | None = None
 
 
 class ResponseUrls:
@@ -36,10 +36,12 @@ class ResponseUrls:
             self._urls[path] = _ResponseUrl()
         return path
 
-    def fail(self, path: str, status: int, body: str) -> None:
-        """Answer every later post to `path` with this status and text."""
+    def fail(
+        self, path: str, status: int, body: str, headers: dict[str, str] | None = None
+    ) -> None:
+        """Answer every later post to `path` with this status, text and extra headers."""
         with self._lock:
-            self._urls.setdefault(path, _ResponseUrl()).failure = (status, body)
+            self._urls.setdefault(path, _ResponseUrl()).failure = (status, body, headers or {})
 
     def bodies(self, path: str | None) -> list[dict[str, Any]]:
         """Accepted bodies for one path, or for all in arrival order."""
@@ -63,7 +65,10 @@ class ResponseUrls:
             if entry is None:
                 return _text(404, "no_such_url")
             if entry.failure is not None:
-                return _text(*entry.failure)
+                status, text, headers = entry.failure
+                answer = _text(status, text)
+                answer.headers.update(headers)
+                return answer
             if incoming.method != "POST":
                 return _text(405, "method_not_allowed")
             if entry.uses >= MAX_USES:

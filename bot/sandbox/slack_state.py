@@ -101,6 +101,7 @@ class SlackWorkspace:
         email: str | None,
         name: str | None,
         is_bot: bool,
+        enterprise_id: str | None = None,
     ) -> None:
         """Register a user (callers hold the lock)."""
         display = name or user_id.lower()
@@ -122,6 +123,16 @@ class SlackWorkspace:
                 "team": team_id or self.team_id,
             },
         }
+        if enterprise_id is not None:
+            # As users.info shows a Grid user: their org and the org's workspaces they are in.
+            self.users[user_id]["enterprise_user"] = {
+                "id": user_id,
+                "enterprise_id": enterprise_id,
+                "enterprise_name": enterprise_id,
+                "is_admin": False,
+                "is_owner": False,
+                "teams": [team_id or self.team_id],
+            }
 
     def add_channel(
         self,

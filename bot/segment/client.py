@@ -17,7 +17,7 @@ from bot.segment.body import ACCEPT_ENCODING
 from bot.segment.breaker import CircuitBreaker
 from bot.segment.errors import ErrorKind, ProfileApiError
 from bot.segment.log_filter import install_http_log_redaction
-from bot.segment.models import EventsPage, ExternalId, TraitsPage
+from bot.segment.models import EventsPage, ExternalId, TraitSource, TraitsPage
 from bot.segment.parse import (
     parse_events_page,
     parse_external_ids,
@@ -35,6 +35,10 @@ LINKS_LIMIT = 20  # /links returns at most 20 records
 TRAIT_CLASSES = frozenset({"audience", "computed_trait"})
 USER_AGENT = "profile-bot/0.1"
 T = TypeVar("T")
+
+
+def _parse_verbose_traits(doc: Any) -> TraitsPage:
+    return parse_traits_page(doc, verbose=True)
 
 
 def _clamp(value: int, high: int) -> int:
@@ -172,6 +176,7 @@ class ProfileApiClient:
             params["class"] = trait_class
         if verbose:
             params["verbose"] = "true"
+            return self._get(ident, "traits", params, deadline, _parse_verbose_traits, scope)
         return self._get(ident, "traits", params, deadline, parse_traits_page, scope)
 
     def all_traits(
@@ -182,10 +187,13 @@ class ProfileApiClient:
         max_pages: int,
         include: Sequence[str] | None = None,
         trait_class: str | None = None,
+        verbose: bool = False,
         scope: Hashable | None = None,
     ) -> TraitsPage:
-        """Traits over up to `max_pages` pages of 200; `complete` is False when pages remain."""
+        """Traits over up to `max_pages` pages of 200; `complete` is False when pages remain.
+        With `verbose`, each trait's source and update time come along (same requests)."""
         merged: dict[str, Any] = {}
+        sources: dict[str, TraitSource] = {}
         cursor: str | None = None
         seen: set[str] = set()
         for _ in range(max(1, max_pages)):
@@ -195,16 +203,18 @@ class ProfileApiClient:
                 cursor=cursor,
                 include=include,
                 trait_class=trait_class,
+                verbose=verbose,
                 scope=scope,
             )
             merged.update(page.traits)
+            sources.update(page.sources)
             if page.complete:
-                return TraitsPage(traits=merged, complete=True)
+                return TraitsPage(traits=merged, complete=True, sources=sources)
             cursor = page.next_cursor
             if cursor is None or cursor in seen:  # has_more without a usable cursor: stop
-                return TraitsPage(traits=merged, complete=False)
+                return TraitsPage(traits=merged, complete=False, sources=sources)
             seen.add(cursor)
-        return TraitsPage(traits=merged, complete=False, next_cursor=cursor)
+        return TraitsPage(traits=merged, complete=False, next_cursor=cursor, sources=sources)
 
     def events(
         self,

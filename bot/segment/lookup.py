@@ -5,14 +5,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from bot.identifiers import ACCOUNT_ID_TYPE, Identifier
 from bot.segment import models as m
-from bot.segment.catalog import TraitClassCatalog
+from bot.segment.catalog import (
+    CLASS_REQUESTS,
+    TraitClassCatalog,
+    read_answers,
+    unsure_section_errors,
+)
 from bot.segment.client import ProfileApiClient
 from bot.segment.errors import ErrorKind, ProfileApiError
 from bot.segment.fanout import FanOut
@@ -92,7 +97,19 @@ class ProfileService:
         return self._clock() + self.options.deadline_seconds
 
     def fetch_profile(self, ident: Identifier) -> FetchedProfile:
-        """The profile (from cache when fresh), or ProfileApiError when no card can be made."""
+        """The profile (from cache when fresh), or ProfileApiError when no card can be made.
+
+        Lowercase first, as Segment documents; when that finds nobody and the person typed
+        capitals, once more exactly as typed (the profile's identifier then says so)."""
+        try:
+            return self._fetch_form(ident)
+        except ProfileApiError as error:
+            exact = ident.exact_form()
+            if error.kind is not ErrorKind.NOT_FOUND or exact is None:
+                raise
+            return self._fetch_form(exact)
+
+    def _fetch_form(self, ident: Identifier) -> FetchedProfile:
         key = self.cache_key(ident)
         entry = self.cache.get(key)
         if isinstance(entry, NotFoundEntry):
@@ -124,28 +141,46 @@ class ProfileService:
         # Every call of this lookup shares one breaker scope: one slow or broken profile is one
         # failure toward the threshold, however many of its calls fail.
         common = {"deadline": deadline, "scope": object()}
-        fan.submit("traits", c.all_traits, ident, max_pages=self.options.max_trait_pages, **common)
+        # verbose=true: each trait's source and update time, in the same requests.
+        fan.submit(
+            "traits",
+            c.all_traits,
+            ident,
+            max_pages=self.options.max_trait_pages,
+            verbose=True,
+            **common,
+        )
         if ident.collection == "users":
             # events/external_ids/links are documented for users only.
             fan.submit("events", c.events, ident, limit=self.options.events_page_size, **common)
             fan.submit("external_ids", c.external_ids, ident, limit=EXTERNAL_IDS_LIMIT, **common)
             fan.submit("links", c.links, ident, **common)
-        # Account keys would muddle the users' catalogue: only user lookups refresh it.
-        refreshing = ident.collection == "users" and self.catalog.claim_refresh()
-        if refreshing:
-            for name, trait_class in (("audience", "audience"), ("computed", "computed_trait")):
-                fan.submit(name, c.traits, ident, trait_class=trait_class, **common)
+        # Trait classes: asked at once while the catalogue knows nothing (they will be needed),
+        # else only when the traits hold a key the catalogue cannot place (see catalog.py).
+        # Accounts too, in their own part of the catalogue: Segment documents `class=` on the
+        # traits route without naming a collection, so its answer for accounts is assumed to be
+        # the same; if Segment refused it, the card would say the classes could not be read.
+        asked = self.catalog.is_empty(ident.collection)
+        if asked:
+            self._ask_classes(fan, ident, common)
         accounts: list[str] = []
         while names := fan.next_done():
-            if "traits" in names and _kind(fan.outcome("traits")[1]) is ErrorKind.NOT_FOUND:
-                fan.abort()
+            if "traits" in names:
+                page, error = fan.outcome("traits")
+                if _kind(error) is ErrorKind.NOT_FOUND:
+                    fan.abort()
+                elif page is not None and not asked:
+                    visible = drop_hidden(page.traits, self.policy)
+                    if self.catalog.unknown(ident.collection, visible):
+                        self._ask_classes(fan, ident, common)
+                        asked = True
             if "links" in names:
                 group_ids, _ = fan.outcome("links")
                 for group_id in usable_group_ids(group_ids or ()):
                     fan.submit(f"account:{group_id}", self._account, group_id, **common)
                     accounts.append(group_id)
         try:
-            profile = self._assemble(ident, fan, accounts, refreshing)
+            profile = self._assemble(ident, fan, accounts)
         except ProfileApiError as error:
             if error.kind is ErrorKind.NOT_FOUND:
                 found = NotFoundEntry(fetched_at=self._wall_clock())
@@ -155,6 +190,12 @@ class ProfileService:
         self.cache.put(key, profile, min(ttl, PARTIAL_TTL_SECONDS) if profile.errors else ttl)
         return profile
 
+    def _ask_classes(self, fan: FanOut, ident: Identifier, common: dict[str, Any]) -> None:
+        # One page of the most Segment returns: a profile in more than 200 audiences is read
+        # as incomplete, and then nothing is learned as plain from it (catalog.learn).
+        for name, trait_class in CLASS_REQUESTS:
+            fan.submit(name, self.client.traits, ident, trait_class=trait_class, **common)
+
     def _account(self, group_id: str, *, deadline: float, scope: Hashable) -> m.LinkedAccount:
         account = Identifier(ACCOUNT_ID_TYPE, group_id)
         keys = account_trait_keys(self.policy)
@@ -163,9 +204,7 @@ class ProfileService:
         )
         return m.LinkedAccount(group_id, traits=drop_hidden(page.traits, self.policy))
 
-    def _assemble(
-        self, ident: Identifier, fan: FanOut, accounts: list[str], refreshing: bool
-    ) -> m.Profile:
+    def _assemble(self, ident: Identifier, fan: FanOut, accounts: list[str]) -> m.Profile:
         results: dict[str, Any] = {}
         errors: dict[str, ProfileApiError] = {}
         for name in fan.names():
@@ -174,13 +213,6 @@ class ProfileService:
                 results[name] = value
             else:
                 errors[name] = error
-        audience_keys, computed_keys, unclassified = self.catalog.absorb(
-            refreshing,
-            traits=_traits_of(results.get("traits")),
-            audiences=_traits_of(results.get("audience")),
-            computed=_traits_of(results.get("computed")),
-        )
-        class_error = (errors.get("audience") or errors.get("computed")) if unclassified else None
         traits_error = errors.get("traits")
         if traits_error is not None and traits_error.kind is ErrorKind.NOT_FOUND:
             raise traits_error
@@ -197,22 +229,21 @@ class ProfileService:
             for n, e in errors.items()
             if n in core
         }
-        if class_error is not None:  # nothing to classify with: say so on the card
-            section_errors[m.SECTION_AUDIENCES] = m.SectionError.from_error(class_error)
-            section_errors[m.SECTION_COMPUTED] = m.SectionError.from_error(class_error)
         traits_page = results.get("traits") or m.TraitsPage(traits={}, complete=True)
         visible = drop_hidden(traits_page.traits, self.policy)
-        plain, audiences, computed = self.catalog.split(
-            visible, audiences=audience_keys, computed=computed_keys
-        )
+        answers = read_answers(results) if "audience" in fan.names() else None
+        if answers is not None and "traits" in results:  # learned against the profile's keys
+            self.catalog.learn(ident.collection, visible, answers)
+        split = self.catalog.split(ident.collection, visible, answers)
+        section_errors.update(unsure_section_errors(split, errors))
         events = clean_events(results.get("events") or m.EventsPage((), None), self.policy)
         return m.Profile(
             identifier=ident,
             fetched_at=self._wall_clock(),
-            traits=plain,
+            traits=split.plain,
             traits_complete=traits_page.complete,
-            audiences=audiences,
-            computed_traits=computed,
+            audiences=split.audiences,
+            computed_traits=split.computed,
             external_ids=clean_external_ids(results.get("external_ids") or (), self.policy),
             events=events.events,
             events_cursor=events.next_cursor,
@@ -221,12 +252,9 @@ class ProfileService:
                 for g in accounts
             ),
             errors=section_errors,
+            trait_sources={k: v for k, v in traits_page.sources.items() if k in visible},
         )
 
 
 def _kind(error: ProfileApiError | None) -> ErrorKind | None:
     return None if error is None else error.kind
-
-
-def _traits_of(page: m.TraitsPage | None) -> Mapping[str, Any] | None:
-    return None if page is None else page.traits

@@ -65,12 +65,22 @@ class EventsPage:
 
 
 @dataclass(frozen=True)
+class TraitSource:
+    """Where a trait's current value came from, as `verbose=true` reports it (both optional:
+    the documented example shows only placeholders, so neither format is promised)."""
+
+    source_id: str | None = None
+    updated_at: str | None = None  # ISO 8601 as Segment sent it (unverified format)
+
+
+@dataclass(frozen=True)
 class TraitsPage:
     """Traits gathered over one or more pages; `complete` is False when the page cap cut them."""
 
     traits: Mapping[str, JsonValue]
     complete: bool
     next_cursor: str | None = None
+    sources: Mapping[str, TraitSource] = field(default_factory=dict)  # verbose pages only
 
 
 @dataclass(frozen=True)
@@ -98,6 +108,8 @@ class Profile:
     accounts: tuple[LinkedAccount, ...] = ()
     metadata: Mapping[str, JsonValue] = field(default_factory=dict)
     errors: Mapping[str, SectionError] = field(default_factory=dict)
+    # Per trait key (plain, computed or audience): its source and last update, when known.
+    trait_sources: Mapping[str, TraitSource] = field(default_factory=dict)
 
     @property
     def is_partial(self) -> bool:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, NoReturn
 
-from bot.segment.models import Event, EventsPage, ExternalId, TraitsPage
+from bot.segment.models import Event, EventsPage, ExternalId, TraitSource, TraitsPage
 
 MAX_DEPTH = 64  # deeper JSON than this is not a profile; refuse it before anything recurses
 
@@ -96,14 +97,42 @@ def _cursor(doc: dict[str, Any]) -> tuple[bool, str | None]:
     return has_more, following or None
 
 
-def parse_traits_page(doc: Any) -> TraitsPage:
-    """`{"traits": {...}, "cursor": {...}}`; `traits: null` or a list is malformed."""
+def parse_traits_page(doc: Any, *, verbose: bool = False) -> TraitsPage:
+    """`{"traits": {...}, "cursor": {...}}`; `traits: null` or a list is malformed. With
+    `verbose`, each trait is `{"value", "source_id", "updated_at"}` (see _verbose_trait)."""
     body = _object(doc, "body")
     traits = _object(body.get("traits"), "traits")
     has_more, following = _cursor(body)
+    values: dict[str, Any] = dict(traits)
+    sources: dict[str, TraitSource] = {}
+    if verbose:
+        for key, raw in traits.items():
+            values[key], source = _verbose_trait(raw)
+            if source is not None:
+                sources[key] = source
     return TraitsPage(
-        traits=dict(traits), complete=not has_more, next_cursor=following if has_more else None
+        traits=values,
+        complete=not has_more,
+        next_cursor=following if has_more else None,
+        sources=sources,
     )
+
+
+def _verbose_trait(raw: Any) -> tuple[Any, TraitSource | None]:
+    """(value, source) of one verbose trait. Segment documents the wrapper only by an example
+    with ".." placeholders (profile-api.md, "With ?verbose=true"), so this is lenient: an item
+    that is not an object with a `value` key is taken as a bare value without provenance, and a
+    `source_id`/`updated_at` that is not a string is dropped rather than failing the card."""
+    if not isinstance(raw, dict) or "value" not in raw:
+        return raw, None
+    source_id = raw.get("source_id")
+    updated_at = raw.get("updated_at")
+    source = TraitSource(
+        source_id=source_id if isinstance(source_id, str) and source_id else None,
+        updated_at=updated_at if isinstance(updated_at, str) and updated_at else None,
+    )
+    has_any = source.source_id is not None or source.updated_at is not None
+    return raw["value"], source if has_any else None
 
 
 def parse_events_page(doc: Any) -> EventsPage:
@@ -115,17 +144,34 @@ def parse_events_page(doc: Any) -> EventsPage:
         properties = item.get("properties")
         if properties is None:
             properties = {}
+        kind = _optional_str(item, "type") or ""
         events.append(
             Event(
-                event=_optional_str(item, "event") or _optional_str(item, "type") or "",
-                type=_optional_str(item, "type") or "",
+                event=_optional_str(item, "event") or kind,
+                type=kind,
                 timestamp=_optional_str(item, "timestamp"),
-                properties=_object(properties, "properties"),
+                properties=_with_page_name(item, kind, _object(properties, "properties")),
                 message_id=_optional_str(item, "message_id"),
             )
         )
     has_more, following = _cursor(body)
     return EventsPage(events=tuple(events), next_cursor=following if has_more else None)
+
+
+def _with_page_name(item: Mapping[str, Any], kind: str, properties: Any) -> Any:
+    """A page/screen call's top-level `name` folded into its properties (when they lack one).
+
+    Segment's Spec puts the name of a page or screen call at the top level. The Profile API's
+    documented events example is a "Page Viewed" event with `properties.name` instead; whether
+    raw page/screen calls ever come back with a top-level name is not documented, so this only
+    makes sure one would not be lost.
+    """
+    name = item.get("name")
+    if kind not in ("page", "screen") or not isinstance(name, str) or not name.strip():
+        return properties
+    if "name" in properties:
+        return properties
+    return {**properties, "name": name}
 
 
 def parse_external_ids(doc: Any) -> list[ExternalId]:

@@ -30,6 +30,7 @@ ACCOUNT_KEY_TRAITS: tuple[str, ...] = (
     "created_at",
 )
 MAX_LINKED_ACCOUNTS = 5
+NO_ACCOUNT_PROFILE = "no account profile in Segment"
 MAX_GROUP_ID_LENGTH = 500  # Segment drops groupIds longer than this
 
 
@@ -104,4 +105,10 @@ def linked_account(
     if fetched is not None:
         return fetched
     reason = error or ProfileApiError(ErrorKind.TIMEOUT, "no answer before the deadline")
+    if reason.kind is ErrorKind.NOT_FOUND:
+        # Linked by a group call, but the account has no profile of its own: a fact about the
+        # data, not an outage, so it reads as one.
+        return LinkedAccount(
+            group_id, error=SectionError(ErrorKind.NOT_FOUND, NO_ACCOUNT_PROFILE, None)
+        )
     return LinkedAccount(group_id, error=SectionError.from_error(reason))

@@ -14,14 +14,18 @@ from bot.settings.defaults import (
     DEFAULT_SHAREABLE_TRAITS,
 )
 from bot.settings.model import Settings
+from bot.settings.names import unknown_setting_notes
 from bot.settings.parsing import (
     SettingsError,
+    is_placeholder,
     parse_bool,
     parse_csv,
     parse_encryption_key,
+    parse_event_properties,
     parse_float,
     parse_int,
     parse_labelled_keys,
+    parse_source_names,
     validate_base_url,
     validate_redis_url,
 )
@@ -82,7 +86,38 @@ _WHERE = {
 }
 
 
+# Settings whose .env.example value is a placeholder, and where the real value is found.
+_PLACEHOLDER_FIXES = {
+    "SLACK_BOT_TOKEN": f"Copy it from {_WHERE['SLACK_BOT_TOKEN']}",
+    "SLACK_SIGNING_SECRET": "Copy it from your app's Basic Information page (Signing Secret)",
+    "SLACK_APP_TOKEN": f"Copy it from {_WHERE['SLACK_APP_TOKEN']}, or leave it empty for HTTP mode",
+    "SEGMENT_SPACE_ID": "Find it in Segment under Unify > Unify settings > API access",
+    "SEGMENT_ACCESS_TOKEN": (
+        "Create one in Segment under Unify > Unify settings > API access > Generate token"
+    ),
+    "SEGMENT_WORKSPACE_SLUG": (
+        "Use the name after app.segment.com/ in your Segment URLs, or unset it"
+    ),
+    "AUDIT_HASH_KEY": "Set a long random value, or unset it to use the signing secret",
+}
+
+
+def _refuse_placeholders(env: Mapping[str, str]) -> None:
+    """A copied .env.example that was never filled in fails here, naming every placeholder."""
+    left = [name for name in _PLACEHOLDER_FIXES if is_placeholder(env.get(name) or "")]
+    if not left:
+        return
+    others = f" (so do {', '.join(left[1:])})" if left[1:] else ""
+    # Never echo the value: for a real secret that merely looks like a placeholder, it is one.
+    raise SettingsError(
+        left[0],
+        f"still holds the placeholder value from .env.example{others}",
+        _PLACEHOLDER_FIXES[left[0]],
+    )
+
+
 def _build(env: Mapping[str, str]) -> Settings:
+    _refuse_placeholders(env)
     app_token = _get(env, "SLACK_APP_TOKEN")
     if app_token is not None:
         _check_token("SLACK_APP_TOKEN", app_token, "xapp-")
@@ -167,6 +202,10 @@ def _build(env: Mapping[str, str]) -> Settings:
         ),
         max_trait_pages=parse_int(env, "PROFILE_MAX_TRAIT_PAGES", 5, low=1, high=100),
         events_page_size=parse_int(env, "PROFILE_EVENTS_PAGE_SIZE", 10, low=1, high=100),
+        event_properties=parse_event_properties(
+            _get(env, "PROFILE_EVENT_PROPERTIES"), "PROFILE_EVENT_PROPERTIES"
+        ),
+        source_names=parse_source_names(_get(env, "PROFILE_SOURCE_NAMES")),
         membership_ttl_seconds=parse_float(
             env, "PROFILE_MEMBERSHIP_TTL_SECONDS", 300.0, low=1.0, high=86400.0
         ),
@@ -182,6 +221,7 @@ def _build(env: Mapping[str, str]) -> Settings:
         segment_rate_limit_fallback_rps=parse_float(
             env, "SEGMENT_RATE_LIMIT_FALLBACK_RPS", rps, low=0.1, high=100.0
         ),
+        unknown_settings=unknown_setting_notes(env),
     )
 
 

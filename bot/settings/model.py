@@ -48,6 +48,12 @@ class Settings:
     redis_url: str | None = field(repr=False)
     cache_encryption_key: str | None = field(repr=False)
     segment_rate_limit_fallback_rps: float
+    # (event name, property keys) shown first on that event's line (PROFILE_EVENT_PROPERTIES).
+    event_properties: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # (Segment source id, name people know) for the All traits provenance (PROFILE_SOURCE_NAMES).
+    source_names: tuple[tuple[str, str], ...] = ()
+    # One sentence per variable with our prefixes that is not a setting (a likely typo).
+    unknown_settings: tuple[str, ...] = ()
 
     @property
     def socket_mode(self) -> bool:

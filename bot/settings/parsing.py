@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
@@ -18,6 +19,8 @@ class SettingsError(ValueError):
 
     def __init__(self, name: str, problem: str, fix: str) -> None:
         self.setting = name
+        self.problem = problem
+        self.fix = fix
         super().__init__(f"{name}: {problem}. {fix}")
 
 
@@ -94,6 +97,61 @@ def parse_labelled_keys(
                 name, f"has an item {item!r} with no trait key", "Write items as key or key=Label"
             )
         result.append((key, label.strip() or key.replace("_", " ").capitalize()))
+    return tuple(result)
+
+
+def parse_source_names(raw: str | None) -> tuple[tuple[str, str], ...]:
+    """PROFILE_SOURCE_NAMES: `source_id=Name` items, comma-separated."""
+    name = "PROFILE_SOURCE_NAMES"
+    fix = "Write items as source_id=Name, comma-separated (e.g. qwerty1234=Salesforce)"
+    result: dict[str, str] = {}
+    for item in parse_csv(raw):
+        source, sep, label = (part.strip() for part in item.partition("="))
+        if not sep or not source or not label:
+            raise _error(name, f"has an item {item!r} without a source id and a name", fix)
+        if source in result:
+            raise _error(name, f"names source {source!r} twice", fix)
+        result[source] = label
+    return tuple(result.items())
+
+
+# The values .env.example ships with, and the shapes of other placeholders ("xoxb-your-token",
+# "spa_your_space", "<token>", "changeme"): a copied example that was never filled in must not
+# start a bot that looks healthy and then fails every lookup.
+_PLACEHOLDER = re.compile(r"(^|[-_:/])your([-_]|$)|^<.*>$|^changeme$|^replace[-_]?me$", re.I)
+
+
+def is_placeholder(value: str) -> bool:
+    """True for a value that is still a placeholder such as `xoxb-your-bot-token`."""
+    return bool(_PLACEHOLDER.search(value.strip()))
+
+
+def parse_event_properties(raw: str | None, name: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """`Event Name=prop,prop; Other Event=prop` as ((event name, (property, ...)), ...).
+
+    Events are separated by `;` (event names may hold spaces and commas do not appear in them
+    often, but properties are comma-separated); each event name is matched case-insensitively.
+    """
+    fix = (
+        "Write it as Event Name=property,property; Other Event=property (for example "
+        "Order Completed=order_id,total;Page Viewed=path)"
+    )
+    result: list[tuple[str, tuple[str, ...]]] = []
+    seen: set[str] = set()
+    for item in (raw or "").split(";"):
+        if not item.strip():
+            continue
+        event, sep, props = item.rpartition("=")
+        event = " ".join(event.split())
+        keys = parse_csv(props)
+        if not sep or not event:
+            raise _error(name, f"has an item {item.strip()!r} with no event name", fix)
+        if not keys:
+            raise _error(name, f"names no properties for {event!r}", fix)
+        if event.casefold() in seen:
+            raise _error(name, f"names {event!r} twice", "Name each event once")
+        seen.add(event.casefold())
+        result.append((event, keys))
     return tuple(result)
 
 

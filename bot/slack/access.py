@@ -1,4 +1,5 @@
-"""Who may use the bot: members of the allowed Slack user groups, checked from a TTL cache.
+"""Who may use the bot: members of the allowed Slack user groups, checked from a TTL cache; with
+PROFILE_ALLOW_ALL_USERS, everyone whose users.info says they belong to the installing organisation.
 
 Fails closed: when Slack cannot tell us (rate limit, missing scope, free plan, timeout) and no fresh
 membership is cached, the person is refused with the reason. Slack's user-group methods are Tier 2
@@ -16,8 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cachetools import TTLCache
 from slack_sdk import WebClient
 
+from bot.slack.slack_connect import HomeOrg, Origin, origin_of_user
 from bot.slack.web_client import error_code, retry_after_seconds
 from bot.state.interfaces import MembershipStore
 
@@ -30,6 +33,10 @@ CHECK_BUDGET_SECONDS = 1.5
 GATE_TIMEOUT_SECONDS = 1
 # After a failure other than a rate limit, wait this long before asking Slack again.
 ERROR_COOLDOWN_SECONDS = 5.0
+# users.info answers (allow-all mode) kept per person; a person's organisation does not change.
+MAX_CACHED_ACTORS = 10_000
+# Answers that concern one group or one person: no pause for everyone else.
+_NOT_FOUND = frozenset({"no_such_subteam", "user_not_found"})
 _UNAVAILABLE_TEXT = {
     "plan_upgrade_required": "this Slack plan has no user groups",
     "missing_scope": "the app lacks the usergroups:read scope",
@@ -44,7 +51,8 @@ _UNAVAILABLE_TEXT = {
 
 @dataclass(frozen=True)
 class AccessDecision:
-    """The outcome of a check: `reason` is member | allow_all | not_member | unavailable."""
+    """The outcome of a check: `reason` is member | allow_all | not_member | unavailable |
+    external_team | team_unknown."""
 
     allowed: bool
     reason: str
@@ -95,11 +103,19 @@ class AccessChecker:
         self._handles_until = 0.0
         self._blocked_until = 0.0
         self._blocked_code = ""
+        self._origins: TTLCache[str, Origin] = TTLCache(
+            MAX_CACHED_ACTORS, membership_ttl, timer=clock
+        )
+        self._origins_lock = threading.Lock()
 
-    def check(self, user_id: str | None) -> AccessDecision:
-        """Whether `user_id` may use the bot; never raises, bounded by the check budget."""
+    def check(self, user_id: str | None, home: HomeOrg | None = None) -> AccessDecision:
+        """Whether `user_id` may use the bot; never raises, bounded by the check budget.
+
+        With allow-all there is no group to vouch for the person, so users.info (cached) must
+        say they belong to `home`, the installing organisation, before anything is looked up.
+        """
         if self.allow_all:
-            return AccessDecision(True, "allow_all")
+            return self._check_organisation(user_id, home)
         if not user_id:
             return AccessDecision(False, "not_member")
         deadline = self._clock() + self._budget
@@ -120,6 +136,25 @@ class AccessChecker:
             return AccessDecision(False, "unavailable", failure)
         return AccessDecision(False, "not_member")
 
+    def _check_organisation(self, user_id: str | None, home: HomeOrg | None) -> AccessDecision:
+        if not user_id or home is None or not (home.team_id or home.enterprise_id):
+            return AccessDecision(False, "team_unknown")
+        with self._origins_lock:
+            origin = self._origins.get(user_id)
+        if origin is None:
+            try:
+                response = self._call("users.info", self._clock() + self._budget, user=user_id)
+            except _Unavailable as exc:
+                return AccessDecision(False, "unavailable", exc.code)
+            user = (response or {}).get("user")
+            origin = origin_of_user(user, home) if isinstance(user, dict) else Origin.UNKNOWN
+            if origin is not Origin.UNKNOWN:  # an unknown answer is asked again next time
+                with self._origins_lock:
+                    self._origins[user_id] = origin
+        if origin is Origin.HOME:
+            return AccessDecision(True, "allow_all")
+        return AccessDecision(False, "external_team" if origin is Origin.OTHER else "team_unknown")
+
     def group_labels(self) -> tuple[str, ...]:
         """How to name the allowed groups to a person: `@handle` where known, else the id."""
         if any(is_group_id(e) and e not in self._labels for e in self._entries):
@@ -128,9 +163,13 @@ class AccessChecker:
         return tuple(self._labels.get(e, e) if is_group_id(e) else f"@{e}" for e in self._entries)
 
     def invalidate(self, group_id: str | None = None) -> None:
-        """Forget cached membership (one group, or all) and the handle map."""
-        self._memberships.invalidate(group_id)
+        """Forget cached membership (one group, or all) and the handle map.
+
+        Under the refresh lock: a fetch already in flight (answered before the change) stores
+        its list first, and is then forgotten too, instead of outliving the change for a TTL.
+        """
         with self._lock:
+            self._memberships.invalidate(group_id)
             self._handles_until = 0.0
 
     def _group_ids(self, deadline: float) -> list[str]:
@@ -195,8 +234,9 @@ class AccessChecker:
             response = self._client.api_call(method, http_verb="GET", params=params)
         except Exception as exc:
             code = error_code(exc)
-            if code == "no_such_subteam":
-                logger.warning("allowed user group %s does not exist in Slack", params)
+            if code in _NOT_FOUND:
+                if code == "no_such_subteam":
+                    logger.warning("allowed user group %s does not exist in Slack", params)
                 return None
             pause = retry_after_seconds(exc) if code == "ratelimited" else self._cooldown
             self._blocked_until = self._clock() + pause

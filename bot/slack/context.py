@@ -29,6 +29,8 @@ class CardContext:
     surface: str  # "message" | "modal"
     ident_type: str | None = None
     ident_value: str | None = None
+    ident_typed: str | None = None  # the value as typed, when it had capitals
+    ident_exact: bool = False  # the profile matched only the value exactly as typed
     response_url: str | None = None
     thread_ts: str | None = None
     events_cursor: str | None = None
@@ -40,18 +42,26 @@ class CardContext:
         """The identifier the card is about, once known."""
         if self.ident_type is None or self.ident_value is None:
             return None
-        return Identifier(self.ident_type, self.ident_value)
+        return Identifier(
+            self.ident_type, self.ident_value, typed=self.ident_typed, exact=self.ident_exact
+        )
 
     def with_identifier(self, ident: Identifier) -> CardContext:
-        """The same context, about `ident`."""
-        return replace(self, ident_type=ident.type, ident_value=ident.value)
+        """The same context, about `ident` (the form that matched, once a profile is found)."""
+        return replace(
+            self,
+            ident_type=ident.type,
+            ident_value=ident.value,
+            ident_typed=ident.typed,
+            ident_exact=ident.exact,
+        )
 
     def candidate_identifiers(self) -> list[Identifier]:
         """The identifiers offered in a pick list."""
         out: list[Identifier] = []
         for item in self.candidates:
             id_type, _, value = item.partition(":")
-            out.append(Identifier(id_type, value))
+            out.append(Identifier.as_typed(id_type, value))  # stored as typed: see as_entered
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -72,6 +82,8 @@ class CardContext:
                 surface=str(data.get("surface", "message")),
                 ident_type=_opt(data.get("ident_type")),
                 ident_value=_opt(data.get("ident_value")),
+                ident_typed=_opt(data.get("ident_typed")),
+                ident_exact=data.get("ident_exact") is True,
                 response_url=_opt(data.get("response_url")),
                 thread_ts=_opt(data.get("thread_ts")),
                 events_cursor=_opt(data.get("events_cursor")),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -74,7 +75,7 @@ def run_lookup(services: AppServices, context: CardContext, ident: Identifier) -
         context,
         action="lookup",
         outcome="partial" if profile.is_partial else "shown",
-        identifier=ident,
+        identifier=profile.identifier,  # the form that matched (lowercase, or exactly as typed)
         sections=shown_sections(profile),
         request_id=next((e.request_id for e in profile.errors.values() if e.request_id), None),
         detail=("failed: " + ", ".join(failed)) if failed else None,
@@ -83,10 +84,19 @@ def run_lookup(services: AppServices, context: CardContext, ident: Identifier) -
     return LookupOutcome(ident, profile, None, result.cached)
 
 
+def cached_age(outcome: LookupOutcome, now: float | None = None) -> float | None:
+    """How old the shown data is (seconds) when it came from the cache; None when fresh."""
+    if outcome.profile is None or not outcome.cached:
+        return None
+    return max(0.0, (time.time() if now is None else now) - outcome.profile.fetched_at)
+
+
 def message_card(services: AppServices, outcome: LookupOutcome, ref: str) -> dict[str, Any]:
     """The ephemeral message for a finished lookup."""
     if outcome.profile is not None:
-        return cards.build_profile_message(outcome.profile, services.cards, ref=ref)
+        return cards.build_profile_message(
+            outcome.profile, services.cards, ref=ref, cached_age=cached_age(outcome)
+        )
     assert outcome.error is not None
     return cards.build_error_message(outcome.error, outcome.identifier)
 
@@ -95,16 +105,24 @@ def view_card(services: AppServices, outcome: LookupOutcome, ref: str) -> dict[s
     """The modal view for a finished lookup."""
     if outcome.profile is not None:
         return cards.build_profile_view(
-            outcome.profile, services.cards, ref=ref, private_metadata=ref
+            outcome.profile,
+            services.cards,
+            ref=ref,
+            private_metadata=ref,
+            cached_age=cached_age(outcome),
         )
     assert outcome.error is not None
     return cards.build_error_view(outcome.error, outcome.identifier)
 
 
 def remember_card(services: AppServices, context: CardContext, outcome: LookupOutcome) -> str:
-    """Store the card's context (with its events cursor) under a fresh ref for its buttons."""
-    events_cursor = outcome.profile.events_cursor if outcome.profile is not None else None
-    return services.contexts.create(replace(context, events_cursor=events_cursor, events_page=1))
+    """Store the card's context (with its events cursor) under a fresh ref for its buttons; its
+    identifier is the form that matched, so the buttons ask for the same profile."""
+    if outcome.profile is None:
+        return services.contexts.create(replace(context, events_cursor=None, events_page=1))
+    matched = context.with_identifier(outcome.profile.identifier)
+    cursor = outcome.profile.events_cursor
+    return services.contexts.create(replace(matched, events_cursor=cursor, events_page=1))
 
 
 def lookup_to_message(services: AppServices, context: CardContext, ident: Identifier) -> None:

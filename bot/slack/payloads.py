@@ -9,20 +9,46 @@ ENTRY_COMMAND = "command"
 ENTRY_SHORTCUT = "shortcut"
 ENTRY_ACTION = "action"
 ENTRY_VIEW = "view"
+ENTRY_OTHER = "other"  # a request type this bot does not know: gated like the rest, then refused
+
+# Requests that need no person, so the access gate lets them by: Slack's URL check and SSL check
+# (Bolt answers both before any middleware of ours), and Events API deliveries, whose handlers
+# decide what they need (ours only drop cached user-group membership). `app_rate_limited` is an
+# Events API notice without a person either.
+_NO_PERSON_TYPES = frozenset({"url_verification", "event_callback", "app_rate_limited"})
+_SHORTCUT_TYPES = frozenset({"message_action", "shortcut"})
+# Every interactive type Bolt routes to `app.action` / `app.options` listeners, legacy ones too:
+# Bolt matches a plain-string `app.action("x")` against a dialog's or an attachment's callback_id.
+_ACTION_TYPES = frozenset(
+    {
+        "block_actions",
+        "block_suggestion",
+        "interactive_message",
+        "dialog_submission",
+        "dialog_cancellation",
+        "dialog_suggestion",
+        "workflow_step_edit",
+    }
+)
+_VIEW_TYPES = frozenset({"view_submission", "view_closed"})
 
 
 def entry_kind(body: Mapping[str, Any]) -> str | None:
-    """command | shortcut | action | view for what a person did; None for events and the rest."""
-    if "command" in body and isinstance(body.get("command"), str):
-        return ENTRY_COMMAND
+    """command | shortcut | action | view | other for anything a person may have sent; None only
+    for requests that need no person (events, url_verification, ssl_check). Deny by default: a
+    type this function does not know is `other`, an entry point like the rest."""
+    if "command" in body:
+        return ENTRY_COMMAND if isinstance(body.get("command"), str) else ENTRY_OTHER
     kind = body.get("type")
-    if kind in ("message_action", "shortcut"):
+    if kind in _NO_PERSON_TYPES or (kind is None and body.get("ssl_check") == "1"):
+        return None
+    if kind in _SHORTCUT_TYPES:
         return ENTRY_SHORTCUT
-    if kind in ("block_actions", "block_suggestion", "interactive_message"):
+    if kind in _ACTION_TYPES:
         return ENTRY_ACTION
-    if kind == "view_submission":
+    if kind in _VIEW_TYPES:
         return ENTRY_VIEW
-    return None
+    return ENTRY_OTHER
 
 
 def _dict(value: Any) -> Mapping[str, Any]:
@@ -34,8 +60,30 @@ def _str(value: Any) -> str | None:
 
 
 def user_id(body: Mapping[str, Any]) -> str | None:
-    """The person who acted."""
-    return _str(body.get("user_id")) or _str(_dict(body.get("user")).get("id"))
+    """The person who acted, read as Bolt reads it (slack_bolt/request/internals.py
+    extract_user_id): `user` (a string, or `user.id` in interactive payloads), then `user_id`
+    (slash commands). Use `user_conflict` to refuse a payload that names two people."""
+    user = body.get("user")
+    if isinstance(user, str):
+        return _str(user)
+    if isinstance(user, Mapping) and "id" in user:
+        return _str(user.get("id"))
+    return _str(body.get("user_id"))
+
+
+def user_conflict(body: Mapping[str, Any]) -> bool:
+    """True when the payload's user fields disagree (`user.id` or `user` vs `user_id`), or a
+    `user` field is present but names nobody: such a payload is refused, whoever it names."""
+    user = body.get("user")
+    if user is None:
+        return False
+    named = _str(user) if isinstance(user, str) else None
+    if isinstance(user, Mapping):
+        named = _str(user.get("id"))
+    if named is None:
+        return True
+    other = body.get("user_id")
+    return other is not None and other != named
 
 
 def user_team_id(body: Mapping[str, Any]) -> str | None:

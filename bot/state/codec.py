@@ -14,10 +14,15 @@ from bot.segment.models import (
     LinkedAccount,
     Profile,
     SectionError,
+    TraitSource,
 )
 from bot.state.interfaces import CacheEntry, NotFoundEntry
 
-FORMAT_VERSION = 1
+# Cache entries (profiles, not-founds). 2: the identifier's exact-case flag and each trait's
+# source and update time; an entry written by version 1 is a miss (read as a CodecError).
+FORMAT_VERSION = 2
+# Card contexts and shared lookup errors: unchanged, so cards keep working across the upgrade.
+CONTEXT_FORMAT_VERSION = 1
 
 
 class CodecError(ValueError):
@@ -36,12 +41,12 @@ def _dumps(document: object) -> bytes:
     return json.dumps(document, default=_json_default, separators=(",", ":")).encode()
 
 
-def _loads(data: bytes) -> dict[str, Any]:
+def _loads(data: bytes, version: int = FORMAT_VERSION) -> dict[str, Any]:
     try:
         document = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CodecError("stored value is not JSON") from exc
-    if not isinstance(document, dict) or document.get("v") != FORMAT_VERSION:
+    if not isinstance(document, dict) or document.get("v") != version:
         raise CodecError("stored value has another format version")
     return document
 
@@ -52,7 +57,11 @@ def _section_error(error: SectionError) -> dict[str, Any]:
 
 def _profile_document(profile: Profile) -> dict[str, Any]:
     return {
-        "identifier": [profile.identifier.type, profile.identifier.value],
+        "identifier": [
+            profile.identifier.type,
+            profile.identifier.value,
+            profile.identifier.exact,
+        ],
         "fetched_at": profile.fetched_at,
         "traits": profile.traits,
         "traits_complete": profile.traits_complete,
@@ -69,6 +78,10 @@ def _profile_document(profile: Profile) -> dict[str, Any]:
         ],
         "metadata": profile.metadata,
         "errors": {name: _section_error(err) for name, err in profile.errors.items()},
+        "trait_sources": {
+            key: [source.source_id, source.updated_at]
+            for key, source in profile.trait_sources.items()
+        },
     }
 
 
@@ -114,8 +127,14 @@ def _read_section_error(raw: object) -> SectionError:
 
 def _read_profile(doc: dict[str, Any]) -> Profile:
     ident = _list(doc.get("identifier"))
-    if len(ident) != 2:
+    if len(ident) != 3 or not isinstance(ident[2], bool):
         raise CodecError("stored value has the wrong shape")
+    trait_sources = {}
+    for key, item in _mapping(doc.get("trait_sources")).items():
+        source_id, updated_at = _list(item)
+        trait_sources[_str(key)] = TraitSource(
+            _str(source_id, optional=True), _str(updated_at, optional=True)
+        )
     external_ids = []
     for item in _list(doc.get("external_ids")):
         x_type, x_id, source, created = _list(item)
@@ -150,7 +169,7 @@ def _read_profile(doc: dict[str, Any]) -> Profile:
     if not isinstance(traits_complete, bool):
         raise CodecError("stored value has the wrong shape")
     return Profile(
-        identifier=Identifier(_str(ident[0]), _str(ident[1])),
+        identifier=Identifier(_str(ident[0]), _str(ident[1]), exact=ident[2]),
         fetched_at=_number(doc.get("fetched_at")),
         traits=_mapping(doc.get("traits")),
         traits_complete=traits_complete,
@@ -165,6 +184,7 @@ def _read_profile(doc: dict[str, Any]) -> Profile:
             _str(name): _read_section_error(err)
             for name, err in _mapping(doc.get("errors")).items()
         },
+        trait_sources=trait_sources,
     )
 
 
@@ -183,19 +203,19 @@ def decode_entry(data: bytes) -> CacheEntry:
 
 def encode_context(data: Mapping[str, Any]) -> bytes:
     """JSON bytes for a card context (values: str, numbers, bools, None, lists, dicts)."""
-    return _dumps({"v": FORMAT_VERSION, "context": data})
+    return _dumps({"v": CONTEXT_FORMAT_VERSION, "context": data})
 
 
 def decode_context(data: bytes) -> dict[str, Any]:
     """The context `encode_context` wrote; CodecError when the bytes are not one."""
-    return _mapping(_loads(data).get("context"))
+    return _mapping(_loads(data, CONTEXT_FORMAT_VERSION).get("context"))
 
 
 def encode_error(error: ProfileApiError) -> bytes:
     """JSON bytes for a failed lookup, so processes waiting on the same flight can raise it too."""
     return _dumps(
         {
-            "v": FORMAT_VERSION,
+            "v": CONTEXT_FORMAT_VERSION,
             "error": error.kind.value,
             "detail": error.detail,
             "status": error.status,
@@ -207,7 +227,7 @@ def encode_error(error: ProfileApiError) -> bytes:
 
 def decode_error(data: bytes) -> ProfileApiError:
     """The error `encode_error` wrote; CodecError when the bytes are not one."""
-    doc = _loads(data)
+    doc = _loads(data, CONTEXT_FORMAT_VERSION)
     try:
         kind = ErrorKind(_str(doc.get("error")))
         status = doc.get("status")

@@ -74,8 +74,37 @@ def test_verbose_wraps_values(client: httpx.Client) -> None:
     traits = get(client, f"{USERS}/{JANE}/traits", include="first_name", verbose="true")["traits"]
     wrapped = traits["first_name"]
     assert wrapped["value"] == "Jane"
-    assert wrapped["source_id"]
+    assert wrapped["source_id"] == "src_Hk7Pz1Rb5M"  # her first identifier's source
     assert datetime.fromisoformat(wrapped["updated_at"]) < datetime.now(UTC)
+    plan = get(client, f"{USERS}/{JANE}/traits", include="plan", verbose="true")["traits"]["plan"]
+    assert plan["source_id"] == "src_Crm4Sf9Lq2"  # set by another source (trait_sources)
+    assert set(plan) == {"value", "source_id", "updated_at"}  # the documented keys only
+
+
+def test_class_filtering_works_for_every_customer(client: httpx.Client) -> None:
+    """Issue 10 §1 relies on class= for every profile: each answer lists keys that are also
+    plain traits, the two classes never overlap, and Jane and Carlos really differ."""
+    seen = {}
+    customers = (JANE, "phone:%2B15555550123", LIAM, "email:tom.becker%40example.org")
+    for ident in (*customers, "email:mallory%40example.net", "email:aisha.khan%40example.com"):
+        plain = get(client, f"{USERS}/{ident}/traits", limit="200")["traits"]
+        classes = [
+            set(get(client, f"{USERS}/{ident}/traits", limit="200", **{"class": k})["traits"])
+            for k in ("audience", "computed_trait")
+        ]
+        assert not classes[0] & classes[1]
+        assert classes[0] | classes[1] <= set(plain)
+        seen[ident] = classes
+    jane, carlos = seen[JANE], seen["phone:%2B15555550123"]
+    assert jane[0] - carlos[0] and carlos[0] - jane[0]  # audiences each other lacks
+    assert jane[1] - carlos[1]  # computed traits Carlos lacks
+
+
+def test_mixed_case_user_id_is_found_only_as_stored(client: httpx.Client) -> None:
+    """Segment matches ids exactly; Tom's user_id is mixed case, like Segment's c0HN02fNe1."""
+    assert get(client, f"{USERS}/user_id:c0HN02fNe1/traits")["traits"]
+    response = client.get(f"{USERS}/user_id:c0hn02fne1/traits")
+    assert response.status_code == 404
 
 
 def test_traits_paging_with_limit_200_takes_two_pages(client: httpx.Client) -> None:

@@ -172,8 +172,20 @@ def test_s27_slow_upstream_times_out_at_the_deadline(
 # -- 30: partial failure and herds --------------------------------------------------------------
 
 
+HERD = [f"U0HERD{n:03d}" for n in range(50)]
+
+
+def _add_herd(harness: BotHarness) -> None:
+    # With PROFILE_ALLOW_ALL_USERS, users.info must place each person in the workspace.
+    for user in HERD:
+        harness.slack.add_user(user)
+
+
 def test_s30_partial_failure_and_herd(make_bot: Callable[..., BotHarness]) -> None:
-    bot = make_bot(env={"PROFILE_ALLOW_ALL_USERS": "true", "PROFILE_WORKER_THREADS": "64"})
+    bot = make_bot(
+        env={"PROFILE_ALLOW_ALL_USERS": "true", "PROFILE_WORKER_THREADS": "64"},
+        configure=_add_herd,
+    )
     # /events fails while /traits works: the card shows the traits and says what is missing.
     mark = fresh(bot)
     bot.sandbox.add_fault(Fault(route="events", status=500))
@@ -186,7 +198,7 @@ def test_s30_partial_failure_and_herd(make_bot: Callable[..., BotHarness]) -> No
     # 50 audit records, each in the name of the person who asked.
     mark = fresh(bot)
     bot.sandbox.add_fault(Fault(route="*", latency=0.3))
-    users = [f"U0HERD{n:03d}" for n in range(50)]
+    users = HERD
 
     def ask(user: str) -> dict[str, Any]:
         sent = bot.post_command(f"email:{JANE}", user=user)

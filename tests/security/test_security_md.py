@@ -1,8 +1,9 @@
 """SECURITY.md's scenario table and the security tests cannot drift apart.
 
-Every row of the table (numbered 1, 2, … without gaps) must name at least one test; every named
-test must exist (the module is imported and the function looked up) and carry its row's number;
-and every `test_sNN_…` function in tests/security/ must be named in row NN.
+Rows 1-30 must all be in the table (later issues add rows after them) and every row must name
+a test; every named test must exist (the module is imported and the function looked up) and
+carry its row's number; and every `test_sNN_…` function in tests/security/ must be named in
+row NN.
 """
 
 from __future__ import annotations
@@ -49,10 +50,10 @@ def scenario_tests() -> dict[str, set[tuple[str, str]]]:
     return found
 
 
-def test_the_scenarios_are_numbered_from_one_without_gaps() -> None:
+def test_the_thirty_first_scenarios_and_every_later_one_are_in_the_table() -> None:
     rows = table_rows()
-    assert len(rows) >= 30
-    assert sorted(rows) == list(range(1, len(rows) + 1))
+    # Rows 1-30 come from reliability-security.md §5; later issues add rows after them.
+    assert set(range(1, 31)) <= set(rows), sorted(set(range(1, 31)) - set(rows))
     empty = [number for number, refs in rows.items() if not refs]
     assert empty == [], f"rows without a test: {empty}"
 

@@ -54,9 +54,13 @@ def test_traits_parameters(sandbox: ProfileApiSandbox, make_client: ClientFactor
     assert "lifetime_value" in computed.traits
     assert last(sandbox).query["class"] == "computed_trait"
 
-    verbose = client.traits(JANE, deadline=deadline_in(5), include=["city"], verbose=True)
-    assert verbose.traits["city"]["value"] == "Portland"
+    verbose = client.traits(JANE, deadline=deadline_in(5), include=["city", "plan"], verbose=True)
+    assert dict(verbose.traits) == {"city": "Portland", "plan": "enterprise"}  # values unwrapped
     assert last(sandbox).query["verbose"] == "true"
+    # Where each value came from: Jane's plan is set by another source than her city.
+    assert verbose.sources["plan"].source_id == "src_Crm4Sf9Lq2"
+    assert verbose.sources["city"].source_id == "src_Hk7Pz1Rb5M"
+    assert (verbose.sources["city"].updated_at or "").endswith("Z")
 
     with pytest.raises(ValueError):
         client.traits(JANE, deadline=deadline_in(5), trait_class="segment")

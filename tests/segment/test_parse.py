@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from bot.segment.models import TraitSource
 from bot.segment.parse import (
     MAX_DEPTH,
     ShapeError,
@@ -119,3 +120,56 @@ def test_depth_limit_allows_ordinary_nesting() -> None:
     for _ in range(MAX_DEPTH - 3):
         nested = {"k": nested}
     assert decode_json(json.dumps({"traits": nested}).encode())
+
+
+def test_a_page_calls_top_level_name_is_kept_with_its_properties() -> None:
+    page = parse_events_page(
+        {
+            "data": [
+                {"type": "page", "name": "Pricing", "properties": {"path": "/pricing"}},
+                {"type": "screen", "name": "Home", "properties": {"name": "Home screen"}},
+                {"type": "track", "event": "Signed In", "name": "x", "properties": {}},
+                {"type": "page", "name": 7, "properties": None},
+            ]
+        }
+    )
+    assert [dict(e.properties) for e in page.events] == [
+        {"path": "/pricing", "name": "Pricing"},
+        {"name": "Home screen"},
+        {},
+        {},
+    ]
+
+
+def test_verbose_traits_keep_their_source_and_update_time() -> None:
+    """The documented verbose shape (profile-api.md, `?verbose=true`); the docs show only ".."
+    placeholders, so anything else is read leniently rather than failing the card."""
+    page = parse_traits_page(
+        {
+            "traits": {
+                "plan": {
+                    "value": "pro",
+                    "source_id": "src_1",
+                    "updated_at": "2026-01-02T03:04:05Z",
+                },
+                "nested": {"value": {"a": 1}, "source_id": "src_2"},
+                "bare": 7,  # not wrapped: taken as the value, no provenance
+                "odd": {"value": True, "source_id": 5, "updated_at": None},  # unusable fields
+                "no_value_key": {"a": 1},
+            },
+            "cursor": {"has_more": False, "next": ""},
+        },
+        verbose=True,
+    )
+    assert dict(page.traits) == {
+        "plan": "pro",
+        "nested": {"a": 1},
+        "bare": 7,
+        "odd": True,
+        "no_value_key": {"a": 1},
+    }
+    assert page.sources["plan"] == TraitSource("src_1", "2026-01-02T03:04:05Z")
+    assert page.sources["nested"] == TraitSource("src_2", None)
+    assert set(page.sources) == {"plan", "nested"}
+    plain = parse_traits_page({"traits": {"plan": {"value": "pro"}}})
+    assert plain.traits == {"plan": {"value": "pro"}} and plain.sources == {}  # not verbose

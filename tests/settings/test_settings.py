@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from bot.settings import (
     SettingsError,
     load_settings,
 )
+from bot.settings.names import SETTING_NAMES
 
 BASE = {
     "SLACK_BOT_TOKEN": "xoxb-test-bot-token-1234",
@@ -148,17 +150,104 @@ def _names_read_by_settings() -> set[str]:
     return set(re.findall(r'\(\s*env,\s*"([A-Z][A-Z0-9_]+)"', source))
 
 
-def test_env_example_lists_every_setting_and_loads() -> None:
+def _env_example() -> dict[str, str]:
     example = Path(__file__).parents[2] / ".env.example"
-    listed = {
-        line.split("=", 1)[0]
+    return {
+        line.split("=", 1)[0]: line.split("=", 1)[1]
         for line in example.read_text(encoding="utf-8").splitlines()
         if line and not line.startswith("#") and "=" in line
     }
+
+
+def test_env_example_lists_every_setting_and_refuses_its_placeholders() -> None:
+    example = Path(__file__).parents[2] / ".env.example"
+    listed = set(_env_example())
     read = _names_read_by_settings()
     assert len(read) > 25
     assert read <= listed, f"missing from .env.example: {sorted(read - listed)}"
     assert listed <= read, f"listed but never read: {sorted(listed - read)}"
-    # The example itself is a valid configuration (placeholders have the right shapes).
-    s = load_settings({}, env_file=example)
-    assert s.allowed_usergroups == ("cs-team",)
+    assert set(SETTING_NAMES) == read, "bot/settings/names.py must list every setting read"
+    # `cp .env.example .env` left unedited must not start a bot that looks healthy.
+    with pytest.raises(SettingsError) as info:
+        load_settings({}, env_file=example)
+    assert info.value.setting == "SLACK_BOT_TOKEN"
+    assert "placeholder" in str(info.value)
+    for other in ("SLACK_SIGNING_SECRET", "SEGMENT_SPACE_ID", "SEGMENT_ACCESS_TOKEN"):
+        assert other in str(info.value)
+    # With the placeholders replaced, the example is a valid configuration.
+    filled = {**_env_example(), **BASE}
+    assert load_settings(filled, env_file=None).allowed_usergroups == BASE_GROUPS
+
+
+BASE_GROUPS = ("S0123ABCD", "cs-team")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SEGMENT_SPACE_ID", "SEGMENT_ACCESS_TOKEN"],
+)
+def test_each_placeholder_left_from_the_example_is_named(name: str) -> None:
+    error = error_for(**{name: _env_example()[name]})
+    assert error.setting == name
+    assert "placeholder value from .env.example" in str(error)
+    assert _env_example()[name] not in str(error)  # never echoed: it might be a real secret
+
+
+def test_values_that_merely_contain_your_are_not_placeholders() -> None:
+    assert settings(SEGMENT_SPACE_ID="spa_yourspace1").segment_space_id == "spa_yourspace1"
+    assert error_for(SLACK_APP_TOKEN="xapp-your-app-token").setting == "SLACK_APP_TOKEN"
+
+
+def test_unknown_names_with_our_prefixes_are_noted_with_the_closest_setting() -> None:
+    s = settings(
+        PROFILE_SHARABLE_TRAITS="name", SLACK_CLIENT_ID="123", HOME="/root", REDIS_SERVER="/x"
+    )
+    assert s.unknown_settings == (
+        "`PROFILE_SHARABLE_TRAITS` is not a setting; did you mean `PROFILE_SHAREABLE_TRAITS`?",
+        "`SLACK_CLIENT_ID` is not a setting of profile-bot (see .env.example for every setting)",
+    )
+    assert settings().unknown_settings == ()
+
+
+def test_event_properties_per_event_name() -> None:
+    s = settings(PROFILE_EVENT_PROPERTIES=" Order  Completed=order_id, total ;Page Viewed=path;")
+    assert s.event_properties == (
+        ("Order Completed", ("order_id", "total")),
+        ("Page Viewed", ("path",)),
+    )
+    assert settings().event_properties == ()
+    for bad in ("order_id,total", "Order Completed=", "=path", "A=x;a=y"):
+        assert error_for(PROFILE_EVENT_PROPERTIES=bad).setting == "PROFILE_EVENT_PROPERTIES"
+
+
+def _readme_rows() -> dict[str, list[str]]:
+    """Setting name → its rows' cells in README's configuration table (a list per row)."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Configuration reference", 1)[1].split("\n## ", 1)[0]
+    rows: dict[str, list[str]] = {}
+    for line in table.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) >= 3 and cells[0].startswith("`") and cells[0].endswith("`"):
+            rows.setdefault(cells[0].strip("`"), []).append(" | ".join(cells[2:]))
+    return rows
+
+
+def test_readme_has_one_described_row_per_setting() -> None:
+    rows = _readme_rows()
+    read = _names_read_by_settings()
+    assert sorted(read - set(rows)) == [], "settings missing from README's table"
+    assert sorted(set(rows) - read) == [], "README rows for names that are not settings"
+    for name, found in rows.items():
+        assert len(found) == 1, f"{name} has {len(found)} rows"
+        description = found[0].removesuffix(".")
+        # A description says something beyond the example value.
+        words = re.sub(r"Example: `[^`]*`", "", description).split()
+        assert len(words) >= 4, f"{name} has no description in README"
+
+
+def test_source_names_are_pairs_of_id_and_name() -> None:
+    assert settings().source_names == ()
+    named = settings(PROFILE_SOURCE_NAMES="src_1=Salesforce, src_2 = Web app")
+    assert named.source_names == (("src_1", "Salesforce"), ("src_2", "Web app"))
+    for bad in ("src_1", "=Salesforce", "src_1=", "src_1=A,src_1=B"):
+        assert error_for(PROFILE_SOURCE_NAMES=bad).setting == "PROFILE_SOURCE_NAMES"

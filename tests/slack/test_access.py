@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import socket
+import threading
+import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 
@@ -11,6 +16,7 @@ from bot.sandbox import credentials as test_secrets
 from bot.sandbox.slack_api import SlackApiSandbox
 from bot.settings import Settings, load_settings
 from bot.slack.access import AccessChecker, is_group_id
+from bot.slack.slack_connect import HomeOrg
 from bot.state.memory import MemoryMembershipStore
 from bot.wiring import build_access_checker
 
@@ -135,8 +141,79 @@ def test_slack_timeout_fails_closed_quickly() -> None:
     assert decision.detail == "timeout"
 
 
-def test_allow_all_users_never_asks_slack(slack_api: SlackApiSandbox) -> None:
+def test_allow_all_users_asks_users_info_once_per_person(slack_api: SlackApiSandbox) -> None:
+    # No user group vouches for anyone: users.info must place the person in the home team.
+    slack_api.add_user("U9")
+    slack_api.add_user("U0GUEST", team_id="T0OTHERORG")
+    slack_api.add_user("U0GRID", team_id="T0GRIDHOME2", enterprise_id="E0HOME")
+    slack_api.add_user("U0GRIDX", team_id="T0GRIDOTHER", enterprise_id="E0OTHER")
     settings = settings_for(slack_api.api_url, "", PROFILE_ALLOW_ALL_USERS="true")
     gate = build_access_checker(settings, MemoryMembershipStore(), timeout=1)
-    assert gate.check("U9").reason == "allow_all"
-    assert slack_api.calls() == []
+    home = HomeOrg("T0SANDBOX")
+    assert gate.check("U9", home).reason == "allow_all"
+    assert gate.check("U9", home).reason == "allow_all"  # cached
+    assert gate.check("U0GUEST", home).reason == "external_team"
+    # Another workspace of the home Enterprise Grid org is home; of another org, not.
+    grid_home = HomeOrg("T0SANDBOX", "E0HOME")
+    assert gate.check("U0GRID", grid_home).allowed
+    assert gate.check("U0GRIDX", grid_home).reason == "external_team"
+    assert gate.check("U0NOBODY", home).reason == "team_unknown"  # user_not_found
+    assert gate.check("U9").reason == "team_unknown"  # the home team is not known
+    asked = [c.params["user"] for c in slack_api.calls("users.info")]
+    assert asked == ["U9", "U0GUEST", "U0GRID", "U0GRIDX", "U0NOBODY"]
+    assert slack_api.calls("usergroups.users.list") == []
+
+
+def test_allow_all_users_fails_closed_when_users_info_fails(slack_api: SlackApiSandbox) -> None:
+    slack_api.add_user("U9")
+    slack_api.fail("users.info", "ratelimited", status=429, headers={"Retry-After": "30"})
+    settings = settings_for(slack_api.api_url, "", PROFILE_ALLOW_ALL_USERS="true")
+    gate = build_access_checker(settings, MemoryMembershipStore(), timeout=1)
+    decision = gate.check("U9", HomeOrg("T0SANDBOX"))
+    assert (decision.allowed, decision.reason, decision.detail) == (
+        False,
+        "unavailable",
+        "ratelimited",
+    )
+
+
+class _SlowGroupSlack(BaseHTTPRequestHandler):
+    """usergroups.users.list answers ["U1"] after 0.5 s; every other method at once."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        if "usergroups.users.list" in self.path:
+            time.sleep(0.5)
+        body = json.dumps({"ok": True, "users": ["U1"]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_GET
+
+
+def test_invalidation_outlives_a_fetch_already_in_flight() -> None:
+    # The membership fetch answers (the old members) after the change event has arrived: the
+    # old list must not stay cached once the invalidation is done.
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowGroupSlack)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        store = MemoryMembershipStore()
+        settings = settings_for(f"http://127.0.0.1:{server.server_port}/api/", "S0CSTEAM")
+        gate = build_access_checker(settings, store, timeout=2)
+        decisions: list[Any] = []
+        checking = threading.Thread(target=lambda: decisions.append(gate.check("U1")))
+        checking.start()
+        time.sleep(0.2)  # the fetch is in flight
+        gate.invalidate("S0CSTEAM")
+        checking.join(5)
+        assert decisions[0].reason == "member"  # it asked before the change: fair
+        assert store.get("S0CSTEAM") is None
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -11,11 +11,19 @@ from hypothesis import strategies as st
 
 from bot.identifiers import Identifier
 from bot.segment.errors import ErrorKind, ProfileApiError
-from bot.segment.models import Event, ExternalId, LinkedAccount, Profile, SectionError
+from bot.segment.models import (
+    Event,
+    ExternalId,
+    LinkedAccount,
+    Profile,
+    SectionError,
+    TraitSource,
+)
 from bot.settings.parsing import SettingsError, parse_encryption_key
 from bot.state import NotFoundEntry
 from bot.state.cipher import ValueCipher
 from bot.state.codec import (
+    FORMAT_VERSION,
     CodecError,
     decode_context,
     decode_entry,
@@ -28,6 +36,8 @@ from bot.state.codec import (
 EMAIL = "jane.doe@example.com"
 KEY = Fernet.generate_key().decode()
 OTHER_KEY = Fernet.generate_key().decode()
+SECRET = "test-identifier-hash-key"
+SLOT = "profile-bot:profile:0123abcd"
 
 json_scalars = (
     st.none()
@@ -51,7 +61,12 @@ section_errors = st.builds(
 )
 profiles = st.builds(
     Profile,
-    identifier=st.builds(Identifier, st.sampled_from(["email", "user_id", "phone"]), short_text),
+    identifier=st.builds(
+        Identifier,
+        st.sampled_from(["email", "user_id", "phone"]),
+        short_text,
+        exact=st.booleans(),
+    ),
     fetched_at=st.floats(min_value=0, max_value=4e9),
     traits=json_objects,
     traits_complete=st.booleans(),
@@ -70,6 +85,9 @@ profiles = st.builds(
     ).map(tuple),
     metadata=json_objects,
     errors=st.dictionaries(short_text, section_errors, max_size=3),
+    trait_sources=st.dictionaries(
+        short_text, st.builds(TraitSource, optional_text, optional_text), max_size=3
+    ),
 )
 
 
@@ -82,8 +100,8 @@ def test_any_profile_survives_the_round_trip(profile: Profile) -> None:
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(profiles)
 def test_encrypted_round_trip(profile: Profile) -> None:
-    cipher = ValueCipher(parse_encryption_key(KEY))
-    opened = cipher.open(cipher.seal(encode_entry(profile)))
+    cipher = ValueCipher(parse_encryption_key(KEY), secret=SECRET)
+    opened = cipher.open(cipher.seal(encode_entry(profile), key=SLOT), key=SLOT)
     assert opened is not None
     assert decode_entry(opened) == profile
 
@@ -163,32 +181,39 @@ def test_a_profile_with_a_broken_section_is_a_codec_error() -> None:
 
 
 def test_ciphertext_does_not_contain_the_identifier() -> None:
-    cipher = ValueCipher(parse_encryption_key(KEY))
-    sealed = cipher.seal(encode_entry(jane()))
+    cipher = ValueCipher(parse_encryption_key(KEY), secret=SECRET)
+    sealed = cipher.seal(encode_entry(jane()), key=SLOT)
     assert EMAIL.encode() not in sealed
     assert b"jane" not in sealed
     assert b"plan" not in sealed and b"{" not in sealed  # no plain JSON at all
-    assert cipher.open(sealed) == encode_entry(jane())
+    assert cipher.open(sealed, key=SLOT) == encode_entry(jane())
 
 
-def test_wrong_key_missing_key_and_plain_values_are_unreadable_not_errors() -> None:
-    sealed = ValueCipher(parse_encryption_key(KEY)).seal(b"payload")
-    assert ValueCipher(parse_encryption_key(OTHER_KEY)).open(sealed) is None
-    assert ValueCipher(None).open(sealed) is None
-    plain = ValueCipher(None).seal(b"payload")
-    assert ValueCipher(None).open(plain) == b"payload"
+def test_wrong_key_missing_key_and_untagged_values_are_unreadable_not_errors() -> None:
+    sealed = ValueCipher(parse_encryption_key(KEY), secret=SECRET).seal(b"payload", key=SLOT)
+    assert (
+        ValueCipher(parse_encryption_key(OTHER_KEY), secret=SECRET).open(sealed, key=SLOT) is None
+    )
+    assert ValueCipher(None, secret=SECRET).open(sealed, key=SLOT) is None
+    plain = ValueCipher(None, secret=SECRET).seal(b"payload", key=SLOT)
+    assert ValueCipher(None, secret=SECRET).open(plain, key=SLOT) == b"payload"
     # With encryption on, a plain value (planted, or from before the key was set) is refused.
-    assert ValueCipher(parse_encryption_key(KEY)).open(plain) is None
+    assert ValueCipher(parse_encryption_key(KEY), secret=SECRET).open(plain, key=SLOT) is None
     tampered = sealed[:-3] + (b"AAA" if sealed[-3:] != b"AAA" else b"BBB")
-    assert ValueCipher(parse_encryption_key(KEY)).open(tampered) is None
-    assert ValueCipher(parse_encryption_key(KEY)).open(b"junk") is None
+    assert ValueCipher(parse_encryption_key(KEY), secret=SECRET).open(tampered, key=SLOT) is None
+    assert ValueCipher(parse_encryption_key(KEY), secret=SECRET).open(b"junk", key=SLOT) is None
 
 
 def test_key_rotation_reads_values_sealed_with_the_old_key() -> None:
-    old = ValueCipher(parse_encryption_key(OTHER_KEY)).seal(b"payload")
-    rotated = ValueCipher(parse_encryption_key(f"{KEY}, {OTHER_KEY}"))
-    assert rotated.open(old) == b"payload"
-    assert ValueCipher(parse_encryption_key(KEY)).open(rotated.seal(b"x")) == b"x"
+    old = ValueCipher(parse_encryption_key(OTHER_KEY), secret=SECRET).seal(b"payload", key=SLOT)
+    rotated = ValueCipher(parse_encryption_key(f"{KEY}, {OTHER_KEY}"), secret=SECRET)
+    assert rotated.open(old, key=SLOT) == b"payload"
+    assert (
+        ValueCipher(parse_encryption_key(KEY), secret=SECRET).open(
+            rotated.seal(b"x", key=SLOT), key=SLOT
+        )
+        == b"x"
+    )
 
 
 def test_unset_key_means_no_encryption() -> None:
@@ -198,7 +223,10 @@ def test_unset_key_means_no_encryption() -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ["hunter2-not-a-key", "x" * 44, KEY[:-4], f"{KEY},also-bad-key-material"]
+    "raw",
+    ["hunter2-not-a-key", "x" * 44, KEY[:-4], f"{KEY},also-bad-key-material"],
+    # Generated keys would make the test ids differ between xdist workers.
+    ids=["not_base64", "not_a_key", "truncated_key", "good_then_bad"],
 )
 def test_malformed_key_names_the_setting_explains_the_format_and_hides_the_value(
     raw: str,
@@ -211,3 +239,17 @@ def test_malformed_key_names_the_setting_explains_the_format_and_hides_the_value
     assert "Fernet" in message and "base64" in message and "generate_key" in message
     for part in raw.split(","):
         assert part not in message
+
+
+def test_an_entry_written_before_provenance_is_a_miss_not_a_wrong_card() -> None:
+    """Version 1 entries had no exact-case flag and no trait sources: unreadable, so the
+    stores treat them as misses (and the lookup fetches afresh) rather than show less."""
+    doc = json.loads(encode_entry(jane()))
+    assert doc["v"] == FORMAT_VERSION == 2
+    doc["v"] = 1
+    del doc["trait_sources"]
+    doc["identifier"] = doc["identifier"][:2]
+    with pytest.raises(CodecError):
+        decode_entry(json.dumps(doc).encode())
+    # Card contexts keep their own version: buttons on cards made before the upgrade still work.
+    assert decode_context(json.dumps({"v": 1, "context": {"a": 1}}).encode()) == {"a": 1}

@@ -80,13 +80,14 @@ class BotProcess:
         *,
         cwd: Path,
         shell: bool = False,
+        stdin: bool = False,
     ) -> None:
         self.popen = subprocess.Popen(
             args,
             env=dict(environ),
             cwd=cwd,
             shell=shell,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -100,9 +101,17 @@ class BotProcess:
         self._reader.start()
 
     @classmethod
-    def bot(cls, *args: str, environ: Mapping[str, str], cwd: Path) -> BotProcess:
+    def bot(
+        cls, *args: str, environ: Mapping[str, str], cwd: Path, stdin: bool = False
+    ) -> BotProcess:
         """`python -m bot ARGS…` (the same entry point as `profile-bot`)."""
-        return cls([PYTHON, "-m", "bot", *args], environ, cwd=cwd)
+        return cls([PYTHON, "-m", "bot", *args], environ, cwd=cwd, stdin=stdin)
+
+    def type_line(self, line: str) -> None:
+        """Write one line to its standard input (started with stdin=True)."""
+        assert self.popen.stdin is not None
+        self.popen.stdin.write(line + "\n")
+        self.popen.stdin.flush()
 
     def _read(self) -> None:
         assert self.popen.stdout is not None

@@ -97,6 +97,13 @@ class SocketModeSlack:
         """The Web API base URL to give the bot as SLACK_API_URL."""
         return f"http://127.0.0.1:{self._server.server_port}/api/"
 
+    def new_response_url(self) -> str:
+        """A fresh response_url of the sandbox, served through this Slack (the bot posts only to
+        SLACK_API_URL's origin or Slack's own response_url host)."""
+        sandbox_url = self.slack_api.new_response_url()
+        path = sandbox_url[sandbox_url.index("/response/") :]
+        return f"http://127.0.0.1:{self._server.server_port}{path}"
+
     def start(self) -> SocketModeSlack:
         """Serve in a daemon thread."""
         self._thread.start()
@@ -212,7 +219,10 @@ class SocketModeSlack:
     def _forward(
         self, method: str, path: str, headers: dict[str, str], body: bytes
     ) -> httpx.Response:
-        target = self.slack_api.api_url + path.removeprefix("/api/")
+        if path.startswith("/response/"):
+            target = self.slack_api.api_url.removesuffix("/api/") + path
+        else:
+            target = self.slack_api.api_url + path.removeprefix("/api/")
         keep = {k: v for k, v in headers.items() if k.lower() in ("authorization", "content-type")}
         return self._http.request(method, target, headers=keep, content=body)
 

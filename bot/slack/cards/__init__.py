@@ -14,6 +14,7 @@ from bot.slack.cards.notices import (
     build_notice_message,
     build_notice_modal,
     build_notice_view,
+    build_pick_identifier_message,
     build_pick_identifier_view,
 )
 from bot.slack.cards.options import CardOptions
@@ -38,6 +39,7 @@ __all__ = [
     "build_notice_message",
     "build_notice_modal",
     "build_notice_view",
+    "build_pick_identifier_message",
     "build_pick_identifier_view",
     "build_profile_message",
     "build_profile_view",

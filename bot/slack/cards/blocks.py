@@ -48,6 +48,12 @@ def context(*safe_texts: str, limit: int = t.MAX_TEXT_OBJECT) -> Block:
     return {"type": "context", "elements": elements}
 
 
+def data_context(raw_text: str, *, limit: int = t.MAX_TEXT_OBJECT) -> Block:
+    """A context line that is (mostly) data: plain_text, shown literally, no :emoji: parsed
+    (use Unicode emoji for our own)."""
+    return {"type": "context", "elements": [plain(" ".join(raw_text.split()), limit, emoji=False)]}
+
+
 def divider() -> Block:
     """A horizontal rule."""
     return {"type": "divider"}

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.slack.cards import text as t
 from bot.trait_policy import TraitPolicy, canonical_key
+from bot.wording import plural
 
 LABEL_LIMIT = 60  # an admin-set label or a trait key used as a label
 SEGMENT_APP_URL = "https://app.segment.com"
@@ -60,13 +61,16 @@ def safe_label(raw: str) -> str:
     return t.format_key(raw, LABEL_LIMIT)
 
 
-def join_lines(lines: Sequence[str], limit: int, noun: str, sep: str = "\n") -> str:
-    """Join safe lines within `limit`, ending with "+N more <noun>" when some don't fit."""
+def join_lines(
+    lines: Sequence[str], limit: int, noun: str, sep: str = "\n", suffix: str = ""
+) -> str:
+    """Join safe lines within `limit`, ending with "+N more <noun(s)><suffix>" when some don't
+    fit (`noun` is singular: "+1 more event", "+2 more events")."""
     kept: list[str] = []
     used = 0
     for i, line in enumerate(lines):
         remaining = len(lines) - i
-        note = f"+{remaining:,} more {noun}"
+        note = f"+{plural(remaining, 'more ' + noun)}{suffix}"
         width = t.text_length(line) + (t.text_length(sep) if kept else 0)
         # Keep room for the "+N more" note unless this is the last line.
         reserve = t.text_length(sep + note) if remaining > 1 else 0

@@ -89,7 +89,7 @@ def _wait_hint(retry_after: float | None) -> str:
 
 
 def _identifier(ident: Identifier | None) -> str:
-    return f"*{t.escape_truncated(ident.display(), 300)}*" if ident else "that customer"
+    return f"*{t.escape_identifier(ident.display(), 300)}*" if ident else "that customer"
 
 
 def error_blocks(error: ProfileApiError, ident: Identifier | None) -> list[Block]:

@@ -25,19 +25,54 @@ MAX_PICKS = 20  # identifiers offered in the picker (one section each)
 NOTICE_TITLE = "Customer profile"
 BUSY_TEXT = "The bot is busy right now. Please try again in a moment."
 LOOKUP_FAILED_TEXT = "Something went wrong on our side while looking that up. Please try again."
-ALL_TRAITS_NOT_OPENED_TEXT = "Slack didn't open the window in time. Please press the button again."
-SHARE_NOT_OPENED_TEXT = "Slack didn't open the window in time. Please press Share again."
+# What to do again after a window did not open, per button or shortcut.
+ALL_TRAITS_AGAIN = "Please press All traits again."
+SHARE_AGAIN = "Please press Share again."
+MORE_EVENTS_AGAIN = "Please press More events again."
+SHORTCUT_AGAIN = "Please run the shortcut again."
+# Slack's views.open/push errors, by what the person can do about them.
+_LATE_TRIGGER_CODES = frozenset(
+    {"expired_trigger_id", "exchanged_trigger_id", "missing_trigger_id", "invalid_trigger_id"}
+)
+_PERMISSION_CODES = frozenset(
+    {
+        "missing_scope",
+        "not_authed",
+        "invalid_auth",
+        "token_revoked",
+        "token_expired",
+        "account_inactive",
+        "not_allowed_token_type",
+        "no_permission",
+        "access_denied",
+    }
+)
 SHARE_FAILED_TEXT = "Slack didn't accept the post ({code}), so nothing was shared."
 
 
+def modal_not_opened_text(code: str, again: str) -> str:
+    """Why a window did not open, by Slack's error `code`: too late, a permission, or other."""
+    safe = code[:60]  # escaped once, by the notice builder that shows this text
+    if code in _LATE_TRIGGER_CODES:
+        # Slack gives 3 s from the click to open a window; a slow or sleeping bot misses it.
+        return f"Slack didn't open the window in time. {again}"
+    if code in _PERMISSION_CODES:
+        return (
+            f"Slack refused to open the window: the bot's Slack token lacks a permission or is no "
+            f"longer valid ({safe}). Pressing again won't help: ask a Slack admin to reinstall "
+            "the app from its manifest."
+        )
+    return f"Slack couldn't open the window ({safe}). {again}"
+
+
 def _code_list(items: Sequence[str], limit: int = 12) -> str:
-    shown = [f"`{t.escape_truncated(item, 80)}`" for item in items[:limit]]
+    shown = [f"`{t.escape_own_truncated(item, 80)}`" for item in items[:limit]]
     more = f" +{len(items) - limit:,} more" if len(items) > limit else ""
     return ", ".join(shown) + more
 
 
 def _ident(ident: Identifier) -> str:
-    return f"*{t.escape_truncated(ident.display(), 300)}*"
+    return f"*{t.escape_identifier(ident.display(), 300)}*"
 
 
 def build_loading_message(ident: Identifier) -> dict[str, Any]:
@@ -48,13 +83,13 @@ def build_loading_message(ident: Identifier) -> dict[str, Any]:
 
 def build_loading_view(label: str = "Looking up the customer…") -> dict[str, Any]:
     """A modal to open at once (it uses the trigger) and update when the profile arrives."""
-    blocks = [section(f":hourglass_flowing_sand: {t.escape_truncated(label, 500)}")]
+    blocks = [section(f":hourglass_flowing_sand: {t.escape_own_truncated(label, 500)}")]
     return modal("Customer profile", blocks, callback_id=ids.PROFILE_VIEW)
 
 
 def build_help_message(examples: Sequence[str], id_types: Sequence[str]) -> dict[str, Any]:
     """How to use the bot, with examples and the id types it accepts."""
-    lines = "\n".join(f"• `{ids.COMMAND} {t.escape_truncated(e, 100)}`" for e in examples[:10])
+    lines = "\n".join(f"• `{ids.COMMAND} {t.escape_own_truncated(e, 100)}`" for e in examples[:10])
     blocks: list[Block] = [
         section(
             "*Look up a customer's Segment profile*\n"
@@ -77,7 +112,7 @@ def build_help_message(examples: Sequence[str], id_types: Sequence[str]) -> dict
 
 def build_invalid_input_message(reason: str, examples: Sequence[str]) -> dict[str, Any]:
     """Why the input can't be looked up, and what is accepted."""
-    blocks: list[Block] = [section(f":x: {t.escape_truncated(reason, 500)}")]
+    blocks: list[Block] = [section(f":x: {t.escape_own_truncated(reason, 500)}")]
     if examples:
         blocks.append(context(f"Accepted, for example: {_code_list(examples, 8)}"))
     blocks.append(context(f"Type `{ids.COMMAND} help` for more."))
@@ -86,12 +121,12 @@ def build_invalid_input_message(reason: str, examples: Sequence[str]) -> dict[st
 
 def build_notice_message(text: str) -> dict[str, Any]:
     """A plain notice (the text is escaped, so it can't mention or link)."""
-    return message("Notice from the profile bot", [section(t.escape_truncated(text, 2900))])
+    return message("Notice from the profile bot", [section(t.escape_own_truncated(text, 2900))])
 
 
 def build_notice_view(title: str, text: str) -> dict[str, Any]:
     """A plain notice in a modal."""
-    blocks = [section(t.escape_truncated(text, 2900))]
+    blocks = [section(t.escape_own_truncated(text, 2900))]
     return modal(title, blocks, callback_id=ids.PROFILE_VIEW)
 
 
@@ -111,7 +146,7 @@ def build_access_unavailable_message(reason: str) -> dict[str, Any]:
     """Slack couldn't confirm access, so the bot fails closed and says so."""
     text = (
         ":warning: The bot can't check your access right now "
-        f"({t.escape_truncated(reason, 300)}), so it shows no customer data. "
+        f"({t.escape_own_truncated(reason, 300)}), so it shows no customer data. "
         "Try again in a minute."
     )
     return message("Can't check your access right now", [section(text)])
@@ -137,13 +172,26 @@ def build_pick_identifier_view(
     )
 
 
+def build_pick_identifier_message(idents: Sequence[Identifier], *, ref: str) -> dict[str, Any]:
+    """`/profile` named several customers: one button each (value `ref:index`), only to you."""
+    blocks: list[Block] = [section("That names more than one customer. Pick one:")]
+    for index, ident in enumerate(idents[:MAX_PICKS]):
+        block = section(_ident(ident))
+        block["accessory"] = button("Look up", ids.PICK_IDENTIFIER, value=f"{ref}:{index}")
+        blocks.append(block)
+    if len(idents) > MAX_PICKS:
+        blocks.append(context(f"+{len(idents) - MAX_PICKS:,} more not shown."))
+    blocks.append(context(f"Or type `{ids.COMMAND}` with just one of them."))
+    return message("Which customer?", blocks)
+
+
 def build_enter_identifier_view(
     *, private_metadata: str, note: str | None = None
 ) -> dict[str, Any]:
     """A modal with one input for an email, phone or type:value."""
     blocks: list[Block] = []
     if note:
-        blocks.append(context(f":information_source: {t.escape_truncated(note, 1000)}"))
+        blocks.append(context(f":information_source: {t.escape_own_truncated(note, 1000)}"))
     blocks.append(
         {
             "type": "input",

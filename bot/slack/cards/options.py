@@ -1,8 +1,10 @@
-"""What a deployment configures about its cards: pinned, hidden and shareable traits, links."""
+"""What a deployment configures about its cards: pinned, hidden and shareable traits, links,
+and the event properties shown first."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from bot.settings import (
     DEFAULT_HIDDEN_TRAITS,
@@ -23,6 +25,11 @@ class CardOptions:
     workspace_slug: str | None = None
     space_id: str = ""
     hidden_traits: tuple[str, ...] = DEFAULT_HIDDEN_TRAITS
+    # (event name, property keys) shown first on that event's lines (PROFILE_EVENT_PROPERTIES).
+    event_properties: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Segment source id → a name people know, for the "All traits" provenance lines. Empty:
+    # ids are shown as Segment returns them (PROFILE_SOURCE_NAMES fills it).
+    source_names: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CardOptions:
@@ -34,6 +41,8 @@ class CardOptions:
             workspace_slug=settings.segment_workspace_slug,
             space_id=settings.segment_space_id,
             hidden_traits=settings.hidden_traits,
+            event_properties=settings.event_properties,
+            source_names=dict(settings.source_names),
         )
 
     @property

@@ -17,10 +17,21 @@ from bot.segment.models import (
 from bot.slack import component_ids as ids
 from bot.slack.cards import sections
 from bot.slack.cards import text as t
-from bot.slack.cards.blocks import Block, actions, button, context, divider, header, message, modal
+from bot.slack.cards.blocks import (
+    Block,
+    actions,
+    button,
+    context,
+    data_context,
+    divider,
+    header,
+    message,
+    modal,
+)
 from bot.slack.cards.common import customer_name, segment_url
 from bot.slack.cards.errors import section_error_line
 from bot.slack.cards.options import CardOptions
+from bot.wording import plural
 
 MAX_OTHER_ERRORS = 2  # failed sections the card has no place for (e.g. metadata)
 _Section = tuple[str, Callable[[Profile, CardOptions], list[Block]]]
@@ -30,7 +41,7 @@ _SECTIONS: tuple[_Section, ...] = (
     (SECTION_AUDIENCES, lambda p, o: sections.audience_blocks(p, o.policy)),
     (SECTION_COMPUTED, lambda p, o: sections.computed_blocks(p, o.policy)),
     (SECTION_ACCOUNTS, sections.account_blocks),
-    (SECTION_EVENTS, lambda p, o: sections.event_blocks(p, o.policy)),
+    (SECTION_EVENTS, sections.event_blocks),
 )
 
 
@@ -39,9 +50,34 @@ def display_name(profile: Profile, options: CardOptions) -> str:
     return customer_name(profile.traits, options.policy) or profile.identifier.display()
 
 
-def fetched_line(profile: Profile, prefix: str) -> str:
-    """The footer: "<prefix> · fetched <date token>"."""
+def fetched_line(profile: Profile, prefix: str, cached_age: float | None = None) -> str:
+    """The footer: "<prefix> · fetched <date token>", or "· fetched 4 min ago" when the data
+    came from the cache (`cached_age` seconds old), so nobody mistakes it for live data."""
+    if cached_age is not None:
+        return f"{prefix} · fetched {age_text(cached_age)}"
     return f"{prefix} · fetched {t.date_token(profile.fetched_at)}"
+
+
+def age_text(seconds: float) -> str:
+    """ "under a minute ago", "4 min ago", "2 h ago" (abbreviations: no plural to get wrong)."""
+    if not seconds >= 60:  # also NaN
+        return "under a minute ago"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h ago"
+    return f"{int(seconds // 86400):,} d ago"
+
+
+def looked_up_line(profile: Profile) -> str:
+    """What was looked up (plain text: the identifier can't format, link or make emoji); says
+    so when only the exact typed case (not lowercase) matched."""
+    ident = profile.identifier
+    looked_up = t.truncate(ident.display(), 300)
+    if ident.exact:
+        looked_up += " · matched exactly as typed (the lowercase form has no profile)"
+    partial = " · ⚠️ partial profile" if profile.is_partial else ""
+    return f"🔍 {looked_up}{partial}"
 
 
 def card_buttons(profile: Profile, options: CardOptions, ref: str) -> Block:
@@ -61,15 +97,15 @@ def _error_blocks(profile: Profile, names: list[str]) -> list[Block]:
     return [context(section_error_line(name, profile.errors[name])) for name in names]
 
 
-def card_blocks(profile: Profile, options: CardOptions, *, ref: str) -> list[Block]:
+def card_blocks(
+    profile: Profile, options: CardOptions, *, ref: str, cached_age: float | None = None
+) -> list[Block]:
     """The card's blocks: identity, key traits, audiences, accounts, events, buttons, footer."""
     policy = options.policy
     errors = list(profile.errors)
-    looked_up = t.escape_truncated(profile.identifier.display(), 300)
-    partial = " · :warning: partial profile" if profile.is_partial else ""
     blocks: list[Block] = [
         header(display_name(profile, options), emoji=False),
-        context(f":mag: {looked_up}{partial}"),
+        data_context(looked_up_line(profile)),
     ]
     if SECTION_EXTERNAL_IDS in errors:
         blocks += _error_blocks(profile, [SECTION_EXTERNAL_IDS])
@@ -82,25 +118,34 @@ def card_blocks(profile: Profile, options: CardOptions, *, ref: str) -> list[Blo
     others = [name for name in errors if name not in known]
     blocks += _error_blocks(profile, others[:MAX_OTHER_ERRORS])
     if len(others) > MAX_OTHER_ERRORS:
-        blocks.append(context(f":warning: {len(others) - MAX_OTHER_ERRORS:,} more parts failed"))
+        failed = plural(len(others) - MAX_OTHER_ERRORS, "more part")
+        blocks.append(context(f":warning: {failed} failed"))
     blocks.append(card_buttons(profile, options, ref))
-    blocks.append(context(fetched_line(profile, ":lock: Only visible to you")))
+    blocks.append(context(fetched_line(profile, ":lock: Only visible to you", cached_age)))
     return blocks
 
 
-def build_profile_message(profile: Profile, options: CardOptions, *, ref: str) -> dict[str, Any]:
-    """The ephemeral profile card with its buttons (values carry only `ref`)."""
+def build_profile_message(
+    profile: Profile, options: CardOptions, *, ref: str, cached_age: float | None = None
+) -> dict[str, Any]:
+    """The ephemeral profile card with its buttons (values carry only `ref`); `cached_age` is
+    how old the data is in seconds when it came from the cache."""
     fallback = "Customer profile (partial)" if profile.is_partial else "Customer profile"
-    return message(fallback, card_blocks(profile, options, ref=ref))
+    return message(fallback, card_blocks(profile, options, ref=ref, cached_age=cached_age))
 
 
 def build_profile_view(
-    profile: Profile, options: CardOptions, *, ref: str, private_metadata: str
+    profile: Profile,
+    options: CardOptions,
+    *,
+    ref: str,
+    private_metadata: str,
+    cached_age: float | None = None,
 ) -> dict[str, Any]:
     """The same card in a read-only modal."""
     return modal(
         "Customer profile",
-        card_blocks(profile, options, ref=ref),
+        card_blocks(profile, options, ref=ref, cached_age=cached_age),
         callback_id=ids.PROFILE_VIEW,
         private_metadata=private_metadata,
     )

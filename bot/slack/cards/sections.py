@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bot.segment.errors import ErrorKind
 from bot.segment.models import (
     SECTION_EVENTS,
     SECTION_TRAITS,
@@ -25,6 +26,7 @@ from bot.slack.cards.errors import request_ref
 from bot.slack.cards.events import event_line
 from bot.slack.cards.options import CardOptions
 from bot.trait_policy import TraitPolicy, canonical_key
+from bot.wording import plural
 
 # Text budgets (characters) per card section; together well under Slack's ~12k message total.
 IDENTIFIERS_TEXT = 700
@@ -55,7 +57,7 @@ def identifier_blocks(profile: Profile, policy: TraitPolicy) -> list[Block]:
         values = [t.escape_truncated(" ".join(e.id.split()), 80) for e in groups[kind]]
         shown = ", ".join(values[:3]) + (f" +{len(values) - 3:,} more" if len(values) > 3 else "")
         lines.append(t.truncate_mrkdwn(f"*{t.format_key(kind)}*: {shown}", 240))
-    return [section("*Identifiers*\n" + join_lines(lines, IDENTIFIERS_TEXT - 20, "id types"))]
+    return [section("*Identifiers*\n" + join_lines(lines, IDENTIFIERS_TEXT - 20, "id type"))]
 
 
 def pinned_fields(
@@ -91,10 +93,11 @@ def trait_blocks(profile: Profile, options: CardOptions) -> list[Block]:
     more = total - len(fields)
     plus = "" if profile.traits_complete else "+"
     if more > 0 or plus:
+        # "1 more trait", but "1+ more traits": the + means there may be several.
+        rest = f"{max(more, 0):,}{plus} more {'trait' if more == 1 and not plus else 'traits'}"
         blocks.append(
             context(
-                f"Showing {len(fields):,} of {total:,}{plus} traits · {max(more, 0):,}{plus} "
-                "more traits — see *All traits*"
+                f"Showing {len(fields):,} of {total:,}{plus} traits · {rest} — see *All traits*"
             )
         )
     return blocks
@@ -103,7 +106,7 @@ def trait_blocks(profile: Profile, options: CardOptions) -> list[Block]:
 def _list_section(title: str, lines: list[str], noun: str) -> list[Block]:
     if not lines:
         return []
-    body = join_lines(lines, LIST_TEXT, f"{noun} — see All traits", sep="\n")
+    body = join_lines(lines, LIST_TEXT, noun, sep="\n", suffix=" — see All traits")
     return [section(f"*{title}*\n{body}")]
 
 
@@ -119,7 +122,7 @@ def audience_blocks(profile: Profile, policy: TraitPolicy) -> list[Block]:
         else:
             shown = t.format_value(value, limit=80, is_hidden=policy.is_hidden)
             lines.append(f"{name}: {shown}")
-    return _list_section("Audiences", lines, "audiences")
+    return _list_section("Audiences", lines, "audience")
 
 
 def computed_blocks(profile: Profile, policy: TraitPolicy) -> list[Block]:
@@ -128,12 +131,14 @@ def computed_blocks(profile: Profile, policy: TraitPolicy) -> list[Block]:
         f"{t.format_key(key, 60)}: {t.format_value(v, limit=120, is_hidden=policy.is_hidden)}"
         for key, v in visible_items(profile.computed_traits, policy)
     ]
-    return _list_section("Computed traits", lines, "computed traits")
+    return _list_section("Computed traits", lines, "computed trait")
 
 
 def _account_line(account: LinkedAccount, options: CardOptions) -> str:
     policy = options.policy
     group = t.escape_truncated(" ".join(account.group_id.split()), 60)
+    if account.error is not None and account.error.kind is ErrorKind.NOT_FOUND:
+        return f":office: *{group}* — no account profile in Segment"
     if account.error is not None:
         ref = request_ref(account.error.request_id)
         return f":office: *{group}* — :warning: account traits unavailable{ref}"
@@ -162,16 +167,17 @@ def account_blocks(profile: Profile, options: CardOptions) -> list[Block]:
     lines = [_account_line(account, options) for account in profile.accounts]
     if not lines:
         return []
-    return [section("*Linked accounts*\n" + join_lines(lines, ACCOUNTS_TEXT, "accounts"))]
+    return [section("*Linked accounts*\n" + join_lines(lines, ACCOUNTS_TEXT, "account"))]
 
 
-def event_blocks(profile: Profile, policy: TraitPolicy) -> list[Block]:
+def event_blocks(profile: Profile, options: CardOptions) -> list[Block]:
     """The most recent events, one line each."""
+    policy, pinned = options.policy, options.event_properties
     if not profile.events:
         return [] if profile.errors.get(SECTION_EVENTS) else [context("No recent events.")]
     events = profile.events[:CARD_EVENTS]
     per_event = max(180, min(260, EVENTS_TEXT // len(events)))
-    lines = [event_line(e, policy, properties=3, limit=per_event) for e in events]
+    lines = [event_line(e, policy, properties=3, limit=per_event, pinned=pinned) for e in events]
     if len(profile.events) > len(events):
-        lines.append(f"+{len(profile.events) - len(events):,} more events (not shown)")
-    return [section("*Recent events*\n" + join_lines(lines, EVENTS_TEXT, "events"))]
+        lines.append(f"+{plural(len(profile.events) - len(events), 'more event')} (not shown)")
+    return [section("*Recent events*\n" + join_lines(lines, EVENTS_TEXT, "event"))]

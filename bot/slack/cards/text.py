@@ -9,12 +9,17 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
+from bot.slack.cards.inert import inert, strip_bidi
+
 __all__ = [
     "ELLIPSIS",
     "clean_text",
     "date_token",
     "epoch_fallback",
+    "escape_identifier",
+    "escape_markup",
     "escape_mrkdwn",
+    "escape_own_truncated",
     "escape_truncated",
     "format_value",
     "iso_to_epoch",
@@ -72,18 +77,40 @@ def text_length(text: str) -> int:
 
 
 def clean_text(text: str) -> str:
-    """Replace control characters and lone surrogates (which Slack cannot take) with U+FFFD."""
-    return _UNSAFE_CHARS.sub("\ufffd", text)
+    """Replace control characters and lone surrogates (which Slack cannot take) with U+FFFD,
+    and drop bidirectional controls (which would reorder the text after them)."""
+    return strip_bidi(_UNSAFE_CHARS.sub("\ufffd", text))
+
+
+def _entities(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape_markup(text: str) -> str:
+    """Escape `&`, `<`, `>` in our own wording or an admin's settings (it may use mrkdwn)."""
+    return _entities(clean_text(text))
 
 
 def escape_mrkdwn(text: str) -> str:
-    """Escape `&`, `<`, `>` so data can never mention, broadcast or link (and clean controls)."""
-    return clean_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Data for mrkdwn: it can't mention, link, format, make emoji, quote or reorder text."""
+    return _entities(inert(clean_text(text)))
 
 
 def escape_truncated(text: str, limit: int) -> str:
     """Escape data for mrkdwn and cut the escaped result to `limit`, never mid-entity."""
     return truncate_mrkdwn(escape_mrkdwn(text[: limit + 1]), limit)
+
+
+def escape_identifier(text: str, limit: int) -> str:
+    """An identifier (as typed, or looked up) for mrkdwn, cut to `limit`: inert like all data,
+    but our templates never put a colon right after one, so `phone:+44…` keeps its colon."""
+    safe = _entities(inert(clean_text(text[: limit + 1]), colon_may_follow=False))
+    return truncate_mrkdwn(safe, limit)
+
+
+def escape_own_truncated(text: str, limit: int) -> str:
+    """`escape_markup` (our own wording, not data) cut to `limit`, never mid-entity."""
+    return truncate_mrkdwn(escape_markup(text[: limit + 1]), limit)
 
 
 def truncate(text: str, limit: int) -> str:
@@ -125,8 +152,8 @@ def epoch_fallback(epoch: float) -> str:
 def date_token(epoch: float, fallback: str | None = None) -> str:
     """A Slack date token, shown in each viewer's own time zone; only our code builds these."""
     if not (math.isfinite(epoch) and 0 <= epoch <= _MAX_EPOCH):
-        return escape_mrkdwn(fallback or "an unknown time")
-    shown = escape_mrkdwn(fallback if fallback is not None else epoch_fallback(epoch))
+        return escape_markup(fallback or "an unknown time")
+    shown = escape_markup(fallback if fallback is not None else epoch_fallback(epoch))
     shown = shown.replace("|", "/")
     return f"<!date^{int(epoch)}^{{date_short_pretty}} at {{time}}|{shown}>"
 

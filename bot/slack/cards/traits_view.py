@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
-from bot.segment.models import SECTION_TRAITS, Profile
+from bot.segment.models import SECTION_TRAITS, Profile, TraitSource
 from bot.slack import component_ids as ids
 from bot.slack.cards import text as t
 from bot.slack.cards.blocks import Block, actions, button, context, fields_section, modal
@@ -19,7 +20,26 @@ KEY_TEXT = 100
 # ASCII-escaped JSON can take 6 bytes per character: 20 x ~1,000 characters stays far below
 # the 250 kB view limit whatever the data.
 VALUE_TEXT = 900
+SOURCE_TEXT = 60  # a source id or name; the update time is a date token
 _GROUPS = ("Traits", "Computed traits", "Audiences")
+
+
+def provenance_line(source: TraitSource | None, source_names: Mapping[str, str]) -> str:
+    """ "updated <date> · from <source>" for one trait, from `verbose=true`; "" when unknown.
+    Both parts are Segment's data (untrusted): escaped, and a non-ISO time shown as text."""
+    if source is None:
+        return ""
+    parts = []
+    if source.updated_at:
+        epoch = t.iso_to_epoch(source.updated_at.strip())
+        if epoch is None:  # not ISO 8601: shown as Segment sent it
+            parts.append(f"updated {t.escape_truncated(source.updated_at, SOURCE_TEXT)}")
+        else:
+            parts.append(f"updated {t.date_token(epoch)}")
+    if source.source_id:
+        name = source_names.get(source.source_id, source.source_id)
+        parts.append(f"from {t.escape_truncated(name, SOURCE_TEXT)}")
+    return " · ".join(parts)
 
 
 def _entries(profile: Profile, options: CardOptions) -> list[tuple[str, str, Any]]:
@@ -39,7 +59,11 @@ def page_count(profile: Profile, options: CardOptions) -> int:
     return max(1, math.ceil(len(_entries(profile, options)) / PAGE_SIZE))
 
 
-def _page_blocks(options: CardOptions, entries: list[tuple[str, str, Any]]) -> list[Block]:
+def _page_blocks(
+    options: CardOptions,
+    entries: list[tuple[str, str, Any]],
+    sources: Mapping[str, TraitSource],
+) -> list[Block]:
     policy = options.policy
     blocks: list[Block] = []
     fields: list[str] = []
@@ -58,7 +82,9 @@ def _page_blocks(options: CardOptions, entries: list[tuple[str, str, Any]]) -> l
         if len(fields) == t.MAX_FIELDS:
             flush()
         label = t.format_key(key, KEY_TEXT)
-        fields.append(label_field(label, value, policy, value_limit=VALUE_TEXT))
+        field = label_field(label, value, policy, value_limit=VALUE_TEXT)
+        origin = provenance_line(sources.get(key), options.source_names)
+        fields.append(f"{field}\n{origin}" if origin else field)
     flush()
     return blocks
 
@@ -89,9 +115,11 @@ def build_all_traits_view(
                 "profile in Segment for the rest."
             )
         )
+    if any(key in profile.trait_sources for _, key, _ in shown):
+        blocks.append(context("Under each value: when Segment last updated it, and its source."))
     if not entries:
         blocks.append(section_block("No traits recorded for this customer."))
-    blocks += _page_blocks(options, shown)
+    blocks += _page_blocks(options, shown, profile.trait_sources)
     # Separate blocks: Slack wants action_ids unique within a block, and both use the same one.
     if page > 1:
         previous = button("‹ Previous", ids.ALL_TRAITS_PAGE, value=f"{ref}:{page - 1}")

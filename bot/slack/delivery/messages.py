@@ -1,4 +1,5 @@
 """Ephemeral messages: through a response_url, with chat.postEphemeral as the fallback for a card.
+A response_url is used only where response_urls.py allows it, and never through a redirect.
 Failures are logged by error code only (never the URL, the body or Slack's full answer)."""
 
 from __future__ import annotations
@@ -8,9 +9,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookClient
 
+from bot.slack.delivery.response_urls import REFUSED, allowed_response_url, post_response
 from bot.slack.web_client import JOB_TIMEOUT_SECONDS, error_code
 
 logger = logging.getLogger(__name__)
@@ -21,28 +23,44 @@ VIA_RESPONSE_URL = "response_url"
 VIA_EPHEMERAL = "chat.postEphemeral"
 
 
-def respond(url: str | None, message: dict[str, Any], *, replace_original: bool) -> bool:
-    """Post an ephemeral message to a response_url (never in_channel); True when Slack took it."""
-    return _post_response_url(url, message, replace_original=replace_original) is None
+def respond(
+    client: WebClient, url: str | None, message: dict[str, Any], *, replace_original: bool
+) -> bool:
+    """Post an ephemeral message to a response_url (never in_channel); True when Slack took it.
+    `client` names the Slack API origin, the one host besides Slack's own that may receive it."""
+    return _post_response_url(client, url, message, replace_original=replace_original) is None
 
 
 def _post_response_url(
-    url: str | None, message: dict[str, Any], *, replace_original: bool
+    client: WebClient, url: str | None, message: dict[str, Any], *, replace_original: bool
 ) -> str | None:
     """None when Slack took the message; else a short code for why not (no URL, no body)."""
     if not url:
         logger.warning("no response_url to answer through")
         return "no_response_url"
+    if not allowed_response_url(url, getattr(client, "base_url", None)):
+        # Logged without the URL: it may be a capability, or bait for the log reader.
+        logger.warning(
+            "response_url refused: not a Slack response_url host nor SLACK_API_URL's origin"
+        )
+        return REFUSED
     body = {**message, "response_type": "ephemeral", "replace_original": replace_original}
     try:
-        result = WebhookClient(url, timeout=JOB_TIMEOUT_SECONDS).send_dict(body)
+        result = post_response(url, body, timeout=JOB_TIMEOUT_SECONDS)
+    except httpx.TimeoutException:
+        logger.warning("response_url post failed: timeout")
+        return "timeout"
+    except httpx.HTTPError:
+        logger.warning("response_url post failed: connection_error")
+        return "connection_error"
     except Exception as exc:
         code = error_code(exc)
         logger.warning("response_url post failed: %s", code)
         return code
     if not 200 <= result.status_code < 300:
-        # Expired (30 min) or used up (5 posts); the body is Slack's short error code.
-        text = (result.body or "").strip()[:40]
+        # Expired (30 min) or used up (5 posts); the body is Slack's short error code. A 3xx is
+        # refused like any other answer: the redirect is not followed.
+        text = "" if 300 <= result.status_code < 400 else result.text.strip()[:40]
         code = text if _PLAIN_CODE.fullmatch(text) else f"http_{result.status_code}"
         logger.warning("response_url post refused: HTTP %s %s", result.status_code, code)
         return code
@@ -96,9 +114,10 @@ def deliver_privately(
     user_id: str | None,
     thread_ts: str | None = None,
 ) -> Delivery:
-    """The response_url first; when Slack refuses it (expired, used up, unreachable), the same
-    message by chat.postEphemeral to the person in `channel_id`. Never a public post."""
-    refused = _post_response_url(url, message, replace_original=replace_original)
+    """The response_url first; when it is refused (not Slack's, redirected, expired, used up,
+    unreachable), the same message by chat.postEphemeral to the person in `channel_id`. Never a
+    public post."""
+    refused = _post_response_url(client, url, message, replace_original=replace_original)
     if refused is None:
         return Delivery(VIA_RESPONSE_URL)
     if not channel_id or not user_id:

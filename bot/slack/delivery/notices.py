@@ -8,7 +8,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.slack import cards, payloads
-from bot.slack.delivery.messages import respond
+from bot.slack.delivery.messages import deliver_privately
 from bot.slack.delivery.modals import ModalError, open_for_click, update_modal
 from bot.slack.jobs import JobRunner
 
@@ -17,11 +17,19 @@ def send_notice(client: WebClient, body: Mapping[str, Any], message: dict[str, A
     """Deliver `message` where the person is: ephemeral reply, pushed modal, or a new modal.
 
     Call it from a job: it makes a Slack call. A trigger_id lasts about 3 s, so modal notices are
-    best effort; the response_url (messages, message shortcuts) is tried first.
+    best effort; the response_url (messages, message shortcuts) is tried first, and when it is
+    refused (not Slack's, expired…) chat.postEphemeral to the person in that conversation.
     """
     url = payloads.response_url(body)
     if url:
-        respond(url, message, replace_original=False)
+        deliver_privately(
+            client,
+            url,
+            message,
+            replace_original=False,
+            channel_id=payloads.channel_id(body),
+            user_id=payloads.user_id(body),
+        )
         return
     view = cards.build_message_modal(message)
     try:

@@ -11,9 +11,15 @@ from slack_sdk import WebClient
 
 from bot.slack import cards, payloads
 from bot.slack.audit_trail import audit
-from bot.slack.cards.notices import BUSY_TEXT, LOOKUP_FAILED_TEXT
+from bot.slack.cards.notices import BUSY_TEXT, LOOKUP_FAILED_TEXT, modal_not_opened_text
 from bot.slack.context import CardContext
-from bot.slack.delivery import ModalError, notify_text_later, open_for_click, respond, update_modal
+from bot.slack.delivery import (
+    ModalError,
+    deliver_privately,
+    notify_text_later,
+    open_for_click,
+    update_modal,
+)
 from bot.slack.services import AppServices
 
 # Slack applies a view submission's `response_action: update` when our HTTP answer reaches it; a
@@ -76,17 +82,25 @@ def run_for_message(
     work: Callable[[], None],
     *,
     replace_original: bool = False,
+    channel_id: str | None = None,
+    user_id: str | None = None,
 ) -> None:
     """Run `work` as a job; on failure or overload the person is told through `response_url`
-    (replacing the "Looking up…" message when `replace_original`)."""
+    (replacing the "Looking up…" message when `replace_original`), or, when that is refused, by
+    chat.postEphemeral to `user_id` in `channel_id`."""
 
-    def failed(_exc: BaseException) -> None:
-        notice = cards.build_notice_message(LOOKUP_FAILED_TEXT)
-        respond(response_url, notice, replace_original=replace_original)
+    def tell(text: str) -> None:
+        deliver_privately(
+            services.web_client,
+            response_url,
+            cards.build_notice_message(text),
+            replace_original=replace_original,
+            channel_id=channel_id,
+            user_id=user_id,
+        )
 
-    if not services.jobs.submit(label, work, on_error=failed):
-        notice = cards.build_notice_message(BUSY_TEXT)
-        respond(response_url, notice, replace_original=replace_original)
+    if not services.jobs.submit(label, work, on_error=lambda _exc: tell(LOOKUP_FAILED_TEXT)):
+        tell(BUSY_TEXT)
 
 
 def run_for_modal(
@@ -111,14 +125,15 @@ def open_loading_then(
     body: Mapping[str, Any],
     *,
     loading_text: str,
-    failed_text: str,
+    again: str,
     label: str,
     work: Callable[[str], None],
 ) -> None:
-    """Open (or push) a loading modal for the click now; then `work(view_id)` as a job."""
+    """Open (or push) a loading modal for the click now; then `work(view_id)` as a job. When
+    Slack refuses the window, the person is told why (too late, or a permission) and `again`."""
     try:
         view_id = open_for_click(client, body, cards.build_loading_view(loading_text))
-    except ModalError:
-        notify_text_later(services.jobs, client, body, failed_text)
+    except ModalError as error:
+        notify_text_later(services.jobs, client, body, modal_not_opened_text(error.code, again))
         return
     run_for_modal(services, client, label, view_id, lambda: work(view_id))

@@ -1,5 +1,10 @@
-"""The access gate as one global Bolt middleware, run before every command, shortcut, button
-and view submission. A refusal is a complete answer (a BoltResponse), never a dangling request."""
+"""The access gate as one global Bolt middleware, run before every request a person can send.
+
+Deny by default: every request type is an entry point that must pass, except those that need no
+person (events, url_verification, ssl_check; see payloads.entry_kind). A request passes when it
+names one person (as Bolt reads it), from the installing organisation, who may use the bot. A
+refusal is a complete answer (a BoltResponse), never a dangling request.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ from bot.slack.access import AccessDecision
 from bot.slack.audit_trail import audit
 from bot.slack.delivery import notify_later
 from bot.slack.services import AppServices
-from bot.slack.slack_connect import is_external
+from bot.slack.slack_connect import HomeOrg, Origin, origin_of
 
 logger = logging.getLogger(__name__)
 
@@ -23,17 +28,46 @@ EXTERNAL_ACTOR_TEXT = (
     "This bot only serves people from the organisation that installed it, so it can't "
     "show customer profiles to you."
 )
+UNKNOWN_TEAM_TEXT = (
+    "The bot can't tell which organisation you belong to, so it can't show customer profiles "
+    "to you."
+)
+USER_MISMATCH_TEXT = "This request names more than one person, so the bot refused it."
 
 
-def actor_is_external(body: Mapping[str, Any], context: BoltContext) -> bool:
-    """True when the person acting belongs to another organisation (Slack Connect)."""
+def home_org(context: BoltContext) -> HomeOrg:
+    """The installing organisation, as Bolt's authorization (auth.test) found it."""
     result = context.authorize_result
-    return is_external(
+    return HomeOrg(
+        team_id=getattr(result, "team_id", None) or None,
+        enterprise_id=getattr(result, "enterprise_id", None) or None,
+    )
+
+
+def actor_origin(body: Mapping[str, Any], context: BoltContext) -> Origin:
+    """Where the person acting comes from, by the payload's team ids (UNKNOWN without any)."""
+    return origin_of(
         team_id=payloads.user_team_id(body) or payloads.team_id(body),
         enterprise_id=payloads.enterprise_id(body),
-        home_team=getattr(result, "team_id", None) or None,
-        home_enterprise=getattr(result, "enterprise_id", None) or None,
+        home=home_org(context),
     )
+
+
+def admission(
+    services: AppServices, body: Mapping[str, Any], context: BoltContext
+) -> AccessDecision:
+    """Whether the person behind `body` may go on: one person, of the installing organisation,
+    allowed by the access check (membership, or users.info with PROFILE_ALLOW_ALL_USERS)."""
+    user_id = payloads.user_id(body)
+    # Bolt's own reading (context.user_id) is what its listeners see: it must be ours too.
+    if payloads.user_conflict(body) or (context.user_id or None) != user_id:
+        return AccessDecision(False, "user_mismatch")
+    origin = actor_origin(body, context)
+    if origin is Origin.OTHER:
+        return AccessDecision(False, "external_team")
+    if origin is Origin.UNKNOWN:
+        return AccessDecision(False, "team_unknown")
+    return services.access.check(user_id, home_org(context))
 
 
 def make_gate_middleware(services: AppServices) -> Callable[..., Any]:
@@ -47,13 +81,9 @@ def make_gate_middleware(services: AppServices) -> Callable[..., Any]:
     ) -> BoltResponse | None:
         kind = payloads.entry_kind(body)
         if kind is None:
-            next()  # events (their handlers check what they need), url_verification, view_closed
+            next()  # events (their handlers check what they need), url_verification, ssl_check
             return None
-        user_id = payloads.user_id(body)
-        if actor_is_external(body, context):
-            decision = AccessDecision(False, "external_team")
-        else:
-            decision = services.access.check(user_id)
+        decision = admission(services, body, context)
         if decision.allowed:
             next()
             return None
@@ -75,6 +105,10 @@ def _refusal_message(services: AppServices, decision: AccessDecision) -> dict[st
         return cards.build_access_unavailable_message(decision.unavailable_text())
     if decision.reason == "external_team":
         return cards.build_notice_message(EXTERNAL_ACTOR_TEXT)
+    if decision.reason == "team_unknown":
+        return cards.build_notice_message(UNKNOWN_TEAM_TEXT)
+    if decision.reason == "user_mismatch":
+        return cards.build_notice_message(USER_MISMATCH_TEXT)
     return cards.build_denied_message(services.access.group_labels())
 
 
@@ -88,8 +122,10 @@ def _refuse(
     """The per-surface refusal (slack-platform.md §5.3): ack body, response_url or modal."""
     if kind == payloads.ENTRY_COMMAND:
         return BoltResponse(status=200, body={**message, "response_type": "ephemeral"})
-    if body.get("type") == "block_suggestion":
+    if body.get("type") in ("block_suggestion", "dialog_suggestion"):
         return BoltResponse(status=200, body={"options": []})  # an options load: offer nothing
+    if body.get("type") == "view_closed":
+        return BoltResponse(status=200, body="")  # the modal is gone: nobody to tell
     if kind == payloads.ENTRY_VIEW:
         view = cards.build_message_modal(message)
         return BoltResponse(status=200, body={"response_action": "update", "view": view})

@@ -90,13 +90,18 @@ def redis_state(
 
 
 def warn_if_exposed(url: str, cipher: ValueCipher) -> None:
-    """Warn when cached personal data would travel and rest in clear on a remote Redis."""
+    """Warn at start-up when cached personal data rests (and maybe travels) in Redis in clear."""
+    if cipher.encrypts:
+        return
     parts = urlsplit(url)
     remote = parts.scheme == "redis" and not is_loopback_host(parts.hostname or "")
-    if remote and not cipher.encrypts:
-        log.warning(
-            "REDIS_URL points at %s over plain redis:// and PROFILE_CACHE_ENCRYPTION_KEY is "
-            "unset: cached profiles (personal data) travel and rest in Redis unencrypted. Use "
-            "rediss:// and set an encryption key",
-            describe_redis_url(url),
-        )
+    log.warning(
+        "REDIS_URL is set and PROFILE_CACHE_ENCRYPTION_KEY is not: cached profiles and card "
+        "contexts (personal data) rest in Redis at %s unencrypted%s. Values are authenticated, "
+        "so they cannot be planted, but anyone who can read Redis can read them. Set "
+        "PROFILE_CACHE_ENCRYPTION_KEY (python -c 'from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())')%s",
+        describe_redis_url(url),
+        " and travel over plain redis://" if remote else "",
+        ", and use rediss://" if remote else "",
+    )

@@ -22,6 +22,7 @@ from bot.state.codec import (
 )
 from bot.state.interfaces import NotFoundEntry, SingleFlight
 from bot.state.shared.link import Clock, RedisLink, RedisUnavailable
+from bot.state.shared.sealed import SealedValues
 
 T = TypeVar("T")
 
@@ -88,7 +89,7 @@ class RedisSingleFlight:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._link = link
-        self._cipher = cipher
+        self._values = SealedValues(link, cipher, "shared lookup result")
         self._local = local
         self._lease_ms = max(1, round(lease * 1000))
         self._clock = clock
@@ -156,8 +157,8 @@ class RedisSingleFlight:
         return value
 
     def _finish(self, key: str, lease_key: str, token: str, outcome: bytes | None) -> None:
-        sealed = b"" if outcome is None else self._cipher.seal(outcome)
         result_key = self._result_key(key, token)
+        sealed = b"" if outcome is None else self._values.seal(result_key, outcome)
         with contextlib.suppress(RedisUnavailable):  # the lease then simply expires
             self._link.run(
                 lambda: self._finish_script(
@@ -175,7 +176,11 @@ class RedisSingleFlight:
             # with no outcome beside it means there is nothing to share (or the holder died).
             lease, stored = self._link.run(lambda: client.mget([lease_key, result_key]))
             if stored is not None:
-                return self._read(stored)
+                outcome: _Outcome | None = self._values.open(result_key, stored, _decode_outcome)
+                if outcome is not None:
+                    return outcome
+                # Refused (and logged): while the holder still runs, its own outcome will
+                # replace the planted one; once it is gone, take over.
             if lease is None or _text(lease) != holder:
                 return None
             remaining = deadline - self._clock()
@@ -184,18 +189,14 @@ class RedisSingleFlight:
             self._sleep(min(pause, remaining))
             pause = min(pause * 2, 0.05)
 
-    def _read(self, stored: bytes | str) -> _Outcome | None:
-        plain = self._cipher.open(stored if isinstance(stored, bytes) else stored.encode())
-        if plain is None:
-            return None
-        try:
-            if plain.startswith(_ERROR):
-                return _Outcome(error=decode_error(plain[1:]))
-            if plain.startswith(_VALUE):
-                return _Outcome(value=decode_entry(plain[1:]))
-        except CodecError:
-            return None
-        return None
+
+def _decode_outcome(plain: bytes) -> _Outcome:
+    """A holder's published outcome (CodecError when it is not one)."""
+    if plain.startswith(_ERROR):
+        return _Outcome(error=decode_error(plain[1:]))
+    if plain.startswith(_VALUE):
+        return _Outcome(value=decode_entry(plain[1:]))
+    raise CodecError("stored value is not a lookup outcome")
 
 
 class _LeaseKeeper:

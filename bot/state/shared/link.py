@@ -15,6 +15,8 @@ from redis.backoff import NoBackoff
 from redis.maint_notifications import MaintNotificationsConfig
 from redis.retry import Retry
 
+from bot.state.unshared import LOST_WITHOUT_SHARED_STATE
+
 T = TypeVar("T")
 Clock = Callable[[], float]
 
@@ -128,11 +130,11 @@ class RedisLink:
             self._up = False
             self.outages += 1
         log.warning(
-            "Redis is unreachable (%s): this process now keeps the profile cache, request "
-            "budget, memberships, contexts and duplicate guard in memory, and retries Redis "
-            "every %g s",
+            "Redis is unreachable (%s): this process now keeps its state in its own memory and "
+            "retries Redis every %g s. Until Redis answers, several processes lose %s",
             describe_error(exc),
             self.reprobe_seconds,
+            LOST_WITHOUT_SHARED_STATE,
         )
 
     def _succeeded(self) -> None:

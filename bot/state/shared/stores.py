@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import threading
 import time
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -27,13 +25,7 @@ from bot.state.interfaces import (
     ProfileStore,
 )
 from bot.state.shared.link import Clock, RedisLink, RedisUnavailable
-
-log = logging.getLogger("bot.redis")
-
-
-def ttl_ms(ttl: float) -> int:
-    """A TTL in whole milliseconds, never 0 (Redis refuses PX 0)."""
-    return max(1, round(ttl * 1000))
+from bot.state.shared.sealed import SealedValues, ttl_ms
 
 
 class _MemoryWindow:
@@ -56,43 +48,6 @@ class _MemoryWindow:
         return self._clock() < self._until
 
 
-class _SealedValues:
-    """Reads and writes sealed values; unreadable ones count as misses (warned about once)."""
-
-    def __init__(self, link: RedisLink, cipher: ValueCipher, what: str) -> None:
-        self._link = link
-        self._cipher = cipher
-        self._what = what
-        self._warned = False
-
-    def read(self, key: str, decode: Callable[[bytes], Any]) -> Any:
-        stored = self._link.run(lambda: self._link.client.get(key))
-        if stored is None:
-            return None
-        plain = self._cipher.open(stored if isinstance(stored, bytes) else stored.encode())
-        try:
-            if plain is None:
-                raise CodecError("sealed with another key, or not sealed as configured")
-            return decode(plain)
-        except CodecError as exc:
-            if not self._warned:
-                self._warned = True
-                log.warning(
-                    "A cached %s in Redis could not be read (%s); treating it as a miss. Do all "
-                    "processes share the same PROFILE_CACHE_ENCRYPTION_KEY and version?",
-                    self._what,
-                    exc,
-                )
-            return None
-
-    def write(self, key: str, plain: bytes, ttl: float) -> None:
-        sealed = self._cipher.seal(plain)
-        if ttl > 0:
-            self._link.run(lambda: self._link.client.set(key, sealed, px=ttl_ms(ttl)))
-        else:
-            self._link.run(lambda: self._link.client.delete(key))
-
-
 class RedisProfileStore:
     """Finished lookups in Redis (sealed, with a TTL); this process's memory while Redis is down."""
 
@@ -105,7 +60,7 @@ class RedisProfileStore:
         clock: Clock = time.monotonic,
     ) -> None:
         self._link = link
-        self._values = _SealedValues(link, cipher, "profile")
+        self._values = SealedValues(link, cipher, "profile")
         self._fallback = fallback
         self._window = _MemoryWindow(clock)
 
@@ -142,7 +97,7 @@ class RedisContextStore:
         clock: Clock = time.monotonic,
     ) -> None:
         self._link = link
-        self._values = _SealedValues(link, cipher, "card context")
+        self._values = SealedValues(link, cipher, "card context")
         self._fallback = fallback
         self._window = _MemoryWindow(clock)
 
@@ -190,7 +145,7 @@ class RedisMembershipStore:
         clock: Clock = time.monotonic,
     ) -> None:
         self._link = link
-        self._values = _SealedValues(link, cipher, "membership")
+        self._values = SealedValues(link, cipher, "membership")
         self._fallback = fallback
         self._window = _MemoryWindow(clock)
         self._lock = threading.Lock()
@@ -250,7 +205,11 @@ class RedisMembershipStore:
 
 
 class RedisDuplicateGuard:
-    """Delivery keys in Redis (SET NX with a TTL), so a retry reaching another process is caught."""
+    """Delivery keys in Redis (SET NX with a TTL), so a retry reaching another process is caught.
+
+    The stored value is never read back, so there is nothing to authenticate: a key planted in
+    Redis can only make the bot drop one delivery, which writing to Redis allows anyway (DEL).
+    """
 
     def __init__(
         self, link: RedisLink, fallback: DuplicateGuard, *, clock: Clock = time.monotonic

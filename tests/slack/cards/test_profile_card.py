@@ -77,7 +77,10 @@ def test_full_card_content_and_order():
     assert "*globex* — :warning: account traits unavailable (ref req-9)" in text
     assert "*Order Completed* · <!date^1714555800^" in text
     assert "total: 120.5 · currency: EUR · order_id: o_0" in text
-    assert "google.com" not in text and "checkout" not in text  # noisy properties skipped
+    assert "google.com" not in text and "very=long" not in text  # noisy properties skipped
+    # A page view shows where it was: the path (here from its url), then telling properties.
+    assert "*Page Viewed* · <!date^1714642200^" in text
+    assert "UTC> · path: /checkout · total: 121.5 · currency: EUR" in text
     assert "Only visible to you · fetched <!date^1717243200^" in text
     assert msg["text"] == "Customer profile"
 
@@ -250,7 +253,7 @@ def test_options_from_settings():
 def test_other_identifier_in_context_line():
     profile = Profile(identifier=Identifier("phone", "+15555550123"), fetched_at=FETCHED_AT)
     msg = build_profile_message(profile, OPTIONS, ref=REF)
-    assert ":mag: phone:+15555550123" in _texts(msg)
+    assert "🔍 phone:+15555550123" in _texts(msg)
 
 
 @pytest.mark.parametrize("known_errors", [False, True])
@@ -267,3 +270,30 @@ def test_worst_case_card_stays_well_under_slacks_text_total(known_errors):
     assert_valid_message(
         build_shared_message(profile, options, shared_by_user_id="U1"), allowed_mentions={"U1"}
     )
+
+
+@pytest.mark.parametrize(
+    ("age", "said"),
+    [
+        (0.0, "fetched under a minute ago"),
+        (59.9, "fetched under a minute ago"),
+        (240.0, "fetched 4 min ago"),
+        (3 * 3600 + 5, "fetched 3 h ago"),
+        (2 * 86400, "fetched 2 d ago"),
+    ],
+)
+def test_a_cached_card_says_how_old_its_data_is(age, said):
+    message = build_profile_message(full_profile(), OPTIONS, ref=REF, cached_age=age)
+    assert_valid_message(message)
+    footer = message["blocks"][-1]["elements"][0]["text"]
+    assert footer == f":lock: Only visible to you · {said}"
+    fresh = build_profile_message(full_profile(), OPTIONS, ref=REF)["blocks"][-1]
+    assert "fetched <!date^" in fresh["elements"][0]["text"]
+
+
+def test_a_profile_matched_only_as_typed_says_so():
+    exact = Identifier("user_id", "c0HN02fNe1", exact=True)
+    message = build_profile_message(replace(full_profile(), identifier=exact), OPTIONS, ref=REF)
+    assert_valid_message(message)
+    assert "user_id:c0HN02fNe1 · matched exactly as typed" in _texts(message)
+    assert "matched exactly" not in _texts(build_profile_message(full_profile(), OPTIONS, ref=REF))

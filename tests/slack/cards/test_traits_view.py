@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from bot.segment.errors import ErrorKind
-from bot.segment.models import Profile, SectionError
+from bot.segment.models import Profile, SectionError, TraitSource
 from bot.slack import component_ids as ids
 from bot.slack.cards import build_all_traits_view, page_count
 from tests.slack.cards.profiles import (
@@ -108,3 +108,30 @@ def test_hostile_and_huge_values_every_page():
     profile = hostile_profile()
     for page in range(1, page_count(profile, OPTIONS) + 1):
         assert_valid_view(build_all_traits_view(profile, OPTIONS, ref=REF, page=page))
+
+
+def test_each_value_says_when_it_changed_and_which_source_set_it():
+    """Provenance from verbose=true; Segment's data, so hostile text stays inert."""
+    sources = {
+        "name": TraitSource("src_Hk7Pz1Rb5M", "2024-05-30T08:00:00.000Z"),
+        "plan": TraitSource("<!channel>", "yesterday-ish"),  # not ISO: shown as sent
+        "company": TraitSource(None, None),
+    }
+    profile = replace(full_profile(), trait_sources=sources)
+    named = replace(OPTIONS, source_names={"src_Hk7Pz1Rb5M": "Web app"})
+    view = build_all_traits_view(profile, named, ref=REF, page=1)
+    assert_valid_view(view)
+    fields = {
+        f["text"].split("\n")[0].strip("*"): f["text"]
+        for b in view["blocks"]
+        for f in b.get("fields", [])
+    }
+    assert fields["name"].endswith(
+        "\nupdated <!date^1717056000^{date_short_pretty} at {time}|2024-05-30 08:00 UTC>"
+        " · from Web app"
+    )
+    assert fields["plan"].endswith("\nupdated yesterday-ish · from &lt;!channel&gt;")
+    assert "updated" not in fields["company"]  # nothing known: no line
+    assert "Under each value" in " ".join(all_texts(view))
+    plain = build_all_traits_view(full_profile(), OPTIONS, ref=REF, page=1)
+    assert "Under each value" not in " ".join(all_texts(plain))

@@ -32,7 +32,9 @@ def state_for(settings: Settings, *, reprobe: float = 0.2, lease: float = 2.0) -
         memory_state(
             max_profiles=settings.cache_max_profiles, rate_rps=settings.segment_rate_limit_rps
         ),
-        cipher=ValueCipher.from_keys(settings.cache_encryption_key),
+        cipher=ValueCipher.from_keys(
+            settings.cache_encryption_key, secret=settings.identifier_hash_key
+        ),
         hash_key=settings.identifier_hash_key,
         namespace=settings.segment_space_id,
         rate_rps=settings.segment_rate_limit_rps,

@@ -17,7 +17,7 @@ from bot.state.cipher import ValueCipher
 from bot.state.memory import MemorySingleFlight
 from bot.state.shared.flight import RedisSingleFlight
 from tests.state.shared.helpers import all_keys
-from tests.state.shared.workers import Processes, make_link
+from tests.state.shared.workers import HASH_KEY, Processes, make_link
 
 pytestmark = pytest.mark.redis
 
@@ -75,7 +75,9 @@ def test_when_the_holder_dies_a_waiter_takes_over_after_the_lease(redis_url: str
     lease_keys = [k for k in all_keys(redis_url) if k.startswith(b"profile-bot:flight:")]
     assert len(lease_keys) == 1  # the dead holder's lease is still there
 
-    flight = RedisSingleFlight(make_link(redis_url), ValueCipher(None), MemorySingleFlight())
+    flight = RedisSingleFlight(
+        make_link(redis_url), ValueCipher(None, secret=HASH_KEY), MemorySingleFlight()
+    )
     started = time.monotonic()
     profile = flight.do(KEY, lambda: Profile(Identifier("user_id", "u1"), 2.0), started + 5.0)
     assert profile.fetched_at == 2.0
@@ -85,7 +87,7 @@ def test_when_the_holder_dies_a_waiter_takes_over_after_the_lease(redis_url: str
 
 def test_threads_and_a_process_share_one_execution(redis_url: str) -> None:
     link = make_link(redis_url)
-    flight = RedisSingleFlight(link, ValueCipher(None), MemorySingleFlight())
+    flight = RedisSingleFlight(link, ValueCipher(None, secret=HASH_KEY), MemorySingleFlight())
     calls = []
     barrier = threading.Barrier(8)
 
@@ -110,8 +112,12 @@ def test_threads_and_a_process_share_one_execution(redis_url: str) -> None:
 
 
 def test_a_waiter_whose_deadline_passes_raises_timeout(redis_url: str) -> None:
-    holder = RedisSingleFlight(make_link(redis_url), ValueCipher(None), MemorySingleFlight())
-    waiter = RedisSingleFlight(make_link(redis_url), ValueCipher(None), MemorySingleFlight())
+    holder = RedisSingleFlight(
+        make_link(redis_url), ValueCipher(None, secret=HASH_KEY), MemorySingleFlight()
+    )
+    waiter = RedisSingleFlight(
+        make_link(redis_url), ValueCipher(None, secret=HASH_KEY), MemorySingleFlight()
+    )
     started = threading.Event()
 
     def slow() -> Profile:
@@ -130,7 +136,9 @@ def test_a_waiter_whose_deadline_passes_raises_timeout(redis_url: str) -> None:
 
 
 def test_other_errors_are_not_shared_and_the_next_caller_runs_again(redis_url: str) -> None:
-    flight = RedisSingleFlight(make_link(redis_url), ValueCipher(None), MemorySingleFlight())
+    flight = RedisSingleFlight(
+        make_link(redis_url), ValueCipher(None, secret=HASH_KEY), MemorySingleFlight()
+    )
 
     def broken() -> Profile:
         raise RuntimeError("bug")

@@ -60,18 +60,34 @@ def test_urls_are_described_without_credentials() -> None:
     assert describe_redis_url("unix:///run/redis.sock") == "unix:///run/redis.sock"
 
 
-def test_plain_remote_redis_without_encryption_is_warned_about(
+def test_redis_without_encryption_is_warned_about_at_start_up(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     # Called directly: building the state would connect to that (non-loopback) host.
     caplog.set_level(logging.WARNING, logger="bot.redis")
-    warn_if_exposed("redis://127.0.0.1:6379/0", ValueCipher(None))
-    warn_if_exposed("rediss://:hunter2@cache.internal:6379/0", ValueCipher(None))
-    warn_if_exposed(
-        "redis://:hunter2@cache.internal:6379/0", ValueCipher(parse_encryption_key(FERNET_KEY))
-    )
+    encrypted = ValueCipher(parse_encryption_key(FERNET_KEY), secret="k")
+    warn_if_exposed("redis://:hunter2@cache.internal:6379/0", encrypted)
     assert caplog.records == []
-    warn_if_exposed("redis://:hunter2@cache.internal:6379/0", ValueCipher(None))
+    warn_if_exposed("redis://127.0.0.1:6379/0", ValueCipher(None, secret="k"))
+    (local,) = caplog.records
+    assert (
+        "unencrypted" in local.getMessage() and "PROFILE_CACHE_ENCRYPTION_KEY" in local.getMessage()
+    )
+    assert "rediss://" not in local.getMessage()
+    caplog.clear()
+    warn_if_exposed("redis://:hunter2@cache.internal:6379/0", ValueCipher(None, secret="k"))
+    (remote,) = caplog.records
+    message = remote.getMessage()
+    assert "unencrypted" in message and "cache.internal:6379" in message and "rediss://" in message
+    assert "hunter2" not in message
+
+
+def test_building_redis_state_without_an_encryption_key_warns_once(
+    redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="bot.redis")
+    build_state(settings_for(redis_url, key=FERNET_KEY))
+    assert caplog.records == []
+    build_state(settings_for(redis_url))
     (record,) = caplog.records
-    assert "unencrypted" in record.getMessage() and "cache.internal:6379" in record.getMessage()
-    assert "hunter2" not in record.getMessage()
+    assert "PROFILE_CACHE_ENCRYPTION_KEY" in record.getMessage()

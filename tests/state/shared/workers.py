@@ -56,7 +56,9 @@ def flight_worker(
     go: Any, url: str, key: str, counter: str, hold: float, outcome: str, lease: float
 ) -> dict[str, Any]:
     """Call `do(key)` once from this process; what came back, or the error kind raised."""
-    flight = RedisSingleFlight(make_link(url), ValueCipher(None), MemorySingleFlight(), lease=lease)
+    flight = RedisSingleFlight(
+        make_link(url), ValueCipher(None, secret=HASH_KEY), MemorySingleFlight(), lease=lease
+    )
 
     def fetch() -> Profile:
         count_execution(url, counter)

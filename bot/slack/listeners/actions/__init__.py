@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -29,13 +30,20 @@ def register(app: App, services: AppServices) -> None:
         ids.TYPE_IDENTIFIER: handle_type_instead,
     }
     for action_id, handler in handlers.items():
-        app.action(action_id)(ack=ack_at_once, lazy=[_bind(services, handler)])
+        app.action(block_action(action_id))(ack=ack_at_once, lazy=[_bind(services, handler)])
 
     def open_in_segment(ack: Ack) -> None:
         # A URL button: Slack opens the link itself and still sends an action to acknowledge.
         ack()
 
-    app.action(ids.OPEN_IN_SEGMENT)(open_in_segment)
+    app.action(block_action(ids.OPEN_IN_SEGMENT))(open_in_segment)
+
+
+def block_action(action_id: str) -> dict[str, str | re.Pattern[str]]:
+    """A matcher for block_actions with `action_id` only. A plain `app.action("x")` would also
+    match a dialog submission, an attachment button or a workflow step edit whose callback_id is
+    "x" (slack_bolt/listener_matcher/builtins.py), payloads these handlers were not written for."""
+    return {"type": "block_actions", "action_id": action_id}
 
 
 def ack_at_once(ack: Ack) -> None:

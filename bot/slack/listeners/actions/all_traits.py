@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot.segment.errors import ProfileApiError
 from bot.slack import cards, payloads
 from bot.slack.audit_trail import audit
-from bot.slack.cards.notices import ALL_TRAITS_NOT_OPENED_TEXT
+from bot.slack.cards.notices import ALL_TRAITS_AGAIN
 from bot.slack.context import CardContext
 from bot.slack.delivery import update_modal
 from bot.slack.listeners.common import card_for_actor, open_loading_then, run_for_modal
@@ -31,7 +31,7 @@ def handle_all_traits(
         client,
         body,
         loading_text="Loading all traits…",
-        failed_text=ALL_TRAITS_NOT_OPENED_TEXT,
+        again=ALL_TRAITS_AGAIN,
         label="all traits",
         work=lambda view_id: show_page(services, client, context, ref, 1, view_id),
     )

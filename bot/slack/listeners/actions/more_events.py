@@ -11,8 +11,15 @@ from slack_sdk import WebClient
 from bot.segment.errors import ProfileApiError
 from bot.slack import cards, payloads
 from bot.slack.audit_trail import audit
+from bot.slack.cards.notices import MORE_EVENTS_AGAIN, modal_not_opened_text
 from bot.slack.context import CardContext
-from bot.slack.delivery import ModalError, notify_text_later, push_modal, respond, update_modal
+from bot.slack.delivery import (
+    ModalError,
+    deliver_privately,
+    notify_text_later,
+    push_modal,
+    update_modal,
+)
 from bot.slack.listeners.common import card_for_actor, run_for_message, run_for_modal
 from bot.slack.services import AppServices
 
@@ -44,7 +51,14 @@ def handle_more_events(
         return
     if not payloads.in_modal(body):
         url = payloads.response_url(body)
-        run_for_message(services, "more events", url, lambda: _to_message(services, context, url))
+        run_for_message(
+            services,
+            "more events",
+            url,
+            lambda: _to_message(services, context, url),
+            channel_id=payloads.channel_id(body),
+            user_id=payloads.user_id(body),
+        )
         return
     view = body.get("view")
     if isinstance(view, dict) and view.get("callback_id") == EVENTS_VIEW:
@@ -54,8 +68,9 @@ def handle_more_events(
             view_id = push_modal(
                 client, payloads.trigger_id(body), cards.build_loading_view("Loading events…")
             )
-        except ModalError:
-            notify_text_later(services.jobs, client, body, "Please press More events again.")
+        except ModalError as error:
+            text = modal_not_opened_text(error.code, MORE_EVENTS_AGAIN)
+            notify_text_later(services.jobs, client, body, text)
             return
     run_for_modal(
         services,
@@ -94,7 +109,14 @@ def next_page(services: AppServices, context: CardContext) -> dict[str, Any]:
 
 
 def _to_message(services: AppServices, context: CardContext, url: str | None) -> None:
-    respond(url, next_page(services, context), replace_original=False)
+    deliver_privately(
+        services.web_client,
+        url,
+        next_page(services, context),
+        replace_original=False,
+        channel_id=context.channel_id,
+        user_id=context.requester,
+    )
 
 
 def _to_modal(

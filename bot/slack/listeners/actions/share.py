@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot.segment.errors import ProfileApiError
 from bot.slack import cards, payloads
 from bot.slack.audit_trail import audit
-from bot.slack.cards.notices import SHARE_NOT_OPENED_TEXT
+from bot.slack.cards.notices import SHARE_AGAIN
 from bot.slack.context import CardContext
 from bot.slack.delivery import notify_text_later, update_modal
 from bot.slack.listeners.common import card_for_actor, open_loading_then
@@ -34,7 +34,7 @@ def handle_share(services: AppServices, ack: Ack, body: dict[str, Any], client: 
         client,
         body,
         loading_text="Preparing to share…",
-        failed_text=SHARE_NOT_OPENED_TEXT,
+        again=SHARE_AGAIN,
         label="share preview",
         work=lambda view_id: show_confirm(services, client, context, ref, view_id),
     )

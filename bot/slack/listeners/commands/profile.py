@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack
@@ -9,7 +10,7 @@ from slack_bolt import Ack
 from bot.identifiers import IdentifierError
 from bot.slack import cards, payloads
 from bot.slack.audit_trail import audit
-from bot.slack.cards.notices import BUSY_TEXT
+from bot.slack.cards.notices import BUSY_TEXT, MAX_PICKS
 from bot.slack.context import CardContext
 from bot.slack.listeners.common import ack_message, run_for_message
 from bot.slack.lookup_flow import lookup_to_message
@@ -36,6 +37,14 @@ def handle_profile_command(services: AppServices, ack: Ack, body: dict[str, Any]
     try:
         ident = parser.parse(text)
     except IdentifierError as error:
+        several = parser.find_all(text, limit=MAX_PICKS)
+        if len(several) > 1:
+            # `/profile a@x.com b@y.com`: offer each, as the shortcut does (buttons carry a ref).
+            ref = services.contexts.create(
+                replace(context, candidates=tuple(i.display() for i in several))
+            )
+            ack_message(ack, cards.build_pick_identifier_message(several, ref=ref))
+            return
         ack_message(ack, cards.build_invalid_input_message(error.reason, parser.usage_examples()))
         audit(services, context, action="lookup", outcome="invalid_input", detail=error.code)
         return
@@ -49,4 +58,6 @@ def handle_profile_command(services: AppServices, ack: Ack, body: dict[str, Any]
         context.response_url,
         lambda: lookup_to_message(services, context, ident),
         replace_original=True,
+        channel_id=context.channel_id,
+        user_id=context.requester,
     )

@@ -20,4 +20,7 @@ def register(app: App, services: AppServices) -> None:
         handle_lookup_shortcut(services, ack, body, client)
 
     # The ack goes back at once; the loading modal is opened right after, off the request thread.
-    app.shortcut(ids.LOOKUP_SHORTCUT)(ack=ack_at_once, lazy=[lookup_shortcut])
+    # Only the message shortcut: a global shortcut with the same callback_id is not ours.
+    app.shortcut({"type": "message_action", "callback_id": ids.LOOKUP_SHORTCUT})(
+        ack=ack_at_once, lazy=[lookup_shortcut]
+    )

@@ -17,8 +17,9 @@ from slack_sdk import WebClient
 
 from bot.identifiers import Identifier, IdentifierError
 from bot.slack import cards, payloads
+from bot.slack.cards.notices import SHORTCUT_AGAIN, modal_not_opened_text
 from bot.slack.context import CardContext
-from bot.slack.delivery import ModalError, open_modal, respond, update_modal
+from bot.slack.delivery import ModalError, notify_text_later, open_modal, update_modal
 from bot.slack.extract import extract_identifiers
 from bot.slack.listeners.common import run_for_modal
 from bot.slack.lookup_flow import lookup_to_modal
@@ -28,10 +29,6 @@ from bot.slack.web_client import error_code
 
 logger = logging.getLogger(__name__)
 
-TRIGGER_EXPIRED_TEXT = (
-    "Slack closed the window before it could open (that happens when Slack or the bot is slow). "
-    "Please run the shortcut again."
-)
 NOTHING_FOUND_NOTE = "I found no email, phone number or id in that message."
 NO_EMAIL_SCOPE_NOTE = (
     "The message's author is from another organisation, but the app lacks users:read.email, "
@@ -47,10 +44,9 @@ def handle_lookup_shortcut(
     try:
         view_id = open_modal(client, payloads.trigger_id(body), cards.build_loading_view())
     except ModalError as error:
-        url = payloads.response_url(body)
-        notice = cards.build_notice_message(TRIGGER_EXPIRED_TEXT)
         logger.info("shortcut modal not opened: %s", error.code)
-        services.jobs.submit("shortcut notice", lambda: _respond(url, notice))
+        notice = modal_not_opened_text(error.code, SHORTCUT_AGAIN)
+        notify_text_later(services.jobs, client, body, notice)
         return
     raw_message = body.get("message")
     message: Mapping[str, Any] = raw_message if isinstance(raw_message, Mapping) else {}
@@ -70,10 +66,6 @@ def handle_lookup_shortcut(
         view_id,
         lambda: resolve_message(services, client, context, body, message, view_id),
     )
-
-
-def _respond(url: str | None, message: dict[str, Any]) -> None:
-    respond(url, message, replace_original=False)
 
 
 def _thread_ts(message: Mapping[str, Any]) -> str | None:
@@ -96,7 +88,7 @@ def resolve_message(
         return
     if idents:
         ref = services.contexts.create(
-            replace(context, candidates=tuple(i.display() for i in idents))
+            replace(context, candidates=tuple(f"{i.type}:{i.as_entered()}" for i in idents))
         )
         update_modal(
             client, view_id, cards.build_pick_identifier_view(idents, private_metadata=ref)

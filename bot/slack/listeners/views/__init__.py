@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -22,5 +23,20 @@ def register(app: App, services: AppServices) -> None:
     def share_confirm(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         handle_share_confirm(services, ack, body, client)
 
-    app.view(ids.ENTER_IDENTIFIER_VIEW)(enter_identifier)
-    app.view(ids.SHARE_CONFIRM_VIEW)(share_confirm)
+    # Submissions of our modals only: not a view_closed, nor a workflow step's configuration
+    # view (also a view_submission to Bolt) that happens to reuse the callback_id.
+    for callback_id, listener in (
+        (ids.ENTER_IDENTIFIER_VIEW, enter_identifier),
+        (ids.SHARE_CONFIRM_VIEW, share_confirm),
+    ):
+        constraints: dict[str, str | re.Pattern[str]] = {
+            "type": "view_submission",
+            "callback_id": callback_id,
+        }
+        app.view(constraints, matchers=[is_modal])(listener)
+
+
+def is_modal(body: dict[str, Any]) -> bool:
+    """True when the submitted view is a modal."""
+    view = body.get("view")
+    return isinstance(view, dict) and view.get("type") == "modal"
