@@ -108,7 +108,7 @@ def test_s32_malformed_socket_mode_payloads_are_acked_and_dropped(tmp_path: Path
             for kind, payload in SOCKET_MODE_MALFORMED:
                 envelope = socket_slack.send_envelope(kind, payload)
                 assert socket_slack.wait_ack(envelope) == {}, (kind, payload)
-            url = slack.new_response_url()
+            url = socket_slack.new_response_url()  # on SLACK_API_URL's origin, as Slack's would be
             envelope = socket_slack.send_command(command_body("jane@example.com", response_url=url))
             assert socket_slack.wait_ack(envelope)["response_type"] == "ephemeral"
             assert is_profile_card(slack.wait_for_responses(url, 1, timeout=10)[0], "Jane Doe")
