@@ -24,9 +24,11 @@ __all__ = ["MalformedBody", "check_body", "check_payload"]
 # (url_verification, event_callback, block_actions, view_submission…), slash commands a
 # `command`, the ssl_check probe `ssl_check`.
 _NAMING_KEYS = ("type", "command", "ssl_check")
-_STRINGS = ("type", "command", "callback_id", "action_id", "token", "response_url")
+# Only fields Bolt (or the bot) reads without looking at their type; others vary by payload type
+# (`state` is an object in block_actions but a string in dialog_submission) and are left alone.
+_STRINGS = ("type", "command", "callback_id", "action_id", "response_url")
 _IDS = ("user", "team", "channel", "enterprise")  # Bolt reads an id string or an {"id"} object
-_OBJECTS = ("event", "view", "message", "container", "state")
+_OBJECTS = ("event", "view")
 _LISTS_OF_OBJECTS = ("authorizations", "actions", "response_urls")
 
 
