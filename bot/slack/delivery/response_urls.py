@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
+import threading
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -64,4 +66,19 @@ def allowed_response_url(url: str, api_base_url: str | None) -> bool:
 
 def post_response(url: str, body: dict[str, Any], *, timeout: float) -> httpx.Response:
     """POST `body` as JSON to `url`, once: a 3xx is returned as is, never followed."""
-    return httpx.post(url, json=body, timeout=timeout, follow_redirects=False)
+    return _client().post(url, json=body, timeout=timeout, follow_redirects=False)
+
+
+# One client per process, made on first use (after gunicorn forks): `httpx.post` builds a client,
+# and with it an SSL context loading the CA store, on every call, which cost about 15 ms of CPU
+# per card, twice the rest of a card (bench/front_door.py, issue 11 §9).
+_shared: tuple[int, httpx.Client] | None = None
+_shared_lock = threading.Lock()
+
+
+def _client() -> httpx.Client:
+    global _shared
+    with _shared_lock:
+        if _shared is None or _shared[0] != os.getpid():  # never a client inherited by fork
+            _shared = (os.getpid(), httpx.Client(follow_redirects=False))
+        return _shared[1]
