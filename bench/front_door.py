@@ -1,16 +1,19 @@
-"""The front door's figures (issue 11 §9): `python bench/front_door.py` (about 30 s).
+"""The front door's figures (issue 11 §9): `python bench/front_door.py` (about 80 s).
 
 One bot process as in production (`python -m bot run --mode http`: gunicorn's master and one
 waitress worker, WEB_THREADS=16) against the Profile API sandbox (its own process) and the Slack
 sandbox (this process), as bench/card_bench.py runs it. Prints:
 
-* acks while every Profile API route stalls 2.5 s: `--rounds` rounds of 20 concurrent signed
-  `/profile` requests, each written at once on a connection opened beforehand (so the figure is
-  the bot's time to answer, not this client's); target p99 ≤ 50 ms;
 * the bot's CPU per cold card: user + system time of every process of the bot (master and
   worker, read from /proc, i.e. from outside), over `--cards` cold lookups of distinct customers
-  sent `--concurrency` at a time, divided by the cards; target ≤ 8 ms. The same reading over an
-  idle stretch as long is printed too: what the processes cost doing nothing.
+  sent `--concurrency` at a time, in `--batches` batches (median and each batch printed);
+  target ≤ 8 ms. The same reading over an idle stretch as long is printed too: what the
+  processes cost doing nothing;
+* then acks while every Profile API route stalls 2.5 s: one uncounted round (a process's first
+  burst also grows its thread pools), then `--rounds` rounds of 20 concurrent signed `/profile`
+  requests, each written at once on a connection opened beforehand (so the figure is the bot's
+  time to answer, not this client's); target p99 ≤ 50 ms. Last, because the stalled lookups
+  time out and open the circuit breaker, as in bench/card_bench.py.
 
 `--py-spy FILE` also records the worker with py-spy (`pip install py-spy`; not a dependency)
 during the CPU phase, sampling only while it holds the GIL, in py-spy's raw (collapsed) format.
