@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import os
 import threading
 from typing import Any
 from urllib.parse import urlsplit
@@ -64,21 +63,21 @@ def allowed_response_url(url: str, api_base_url: str | None) -> bool:
     return api_base_url is not None and origin == _origin(api_base_url)
 
 
+_client_lock = threading.Lock()
+_client: httpx.Client | None = None
+
+
+def _shared_client() -> httpx.Client:
+    # One client for every post: each new httpx client builds an SSL context (about 10 ms of CPU,
+    # most of a card's own cost), and its pool keeps the connection to hooks.slack.com warm.
+    # Made on first use, so a gunicorn master never hands its pool to forked workers.
+    global _client
+    with _client_lock:
+        if _client is None:
+            _client = httpx.Client(follow_redirects=False)
+        return _client
+
+
 def post_response(url: str, body: dict[str, Any], *, timeout: float) -> httpx.Response:
     """POST `body` as JSON to `url`, once: a 3xx is returned as is, never followed."""
-    return _client().post(url, json=body, timeout=timeout, follow_redirects=False)
-
-
-# One client per process, made on first use (after gunicorn forks): `httpx.post` builds a client,
-# and with it an SSL context loading the CA store, on every call, which cost about 15 ms of CPU
-# per card, twice the rest of a card (bench/front_door.py, issue 11 §9).
-_shared: tuple[int, httpx.Client] | None = None
-_shared_lock = threading.Lock()
-
-
-def _client() -> httpx.Client:
-    global _shared
-    with _shared_lock:
-        if _shared is None or _shared[0] != os.getpid():  # never a client inherited by fork
-            _shared = (os.getpid(), httpx.Client(follow_redirects=False))
-        return _shared[1]
+    return _shared_client().post(url, json=body, timeout=timeout, follow_redirects=False)
