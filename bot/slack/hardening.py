@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import parse_qsl
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from slack_sdk.signature import Clock, SignatureVerifier
@@ -113,6 +114,8 @@ def _checked_body(
         raise _Refusal(HTTPStatus.BAD_REQUEST, "bad request", "body is not UTF-8") from None
     if verifier is not None and signed is not None and not verifier.is_valid(text, *signed):
         raise _unauthorized("signature does not match the body")
+    text = _spare_bolts_payload_sniffing(environ, text, verifier, signed)
+    body = text.encode("utf-8")
     try:
         check_body(
             text, str(environ.get("CONTENT_TYPE") or ""), str(environ.get("QUERY_STRING") or "")
@@ -120,6 +123,33 @@ def _checked_body(
     except MalformedBody as malformed:
         raise _Refusal(HTTPStatus.BAD_REQUEST, "bad request", str(malformed)) from None
     return body
+
+
+def _spare_bolts_payload_sniffing(
+    environ: WSGIEnvironment,
+    text: str,
+    verifier: SignatureVerifier | None,
+    signed: tuple[str, str] | None,
+) -> str:
+    """A form body that merely mentions "payload" (`/profile payload@acme.com`), made safe for Bolt.
+
+    slack_bolt 1.30's parse_body treats any form body holding the text "payload" as an
+    interactivity form and, finding no `payload` field, parses it as `{}`: the command is lost.
+    Percent-encoding the "p" (`%70ayload`) decodes to the same form, and the request is signed
+    again with the same secret and timestamp so that Bolt's own check still passes.
+    """
+    content_type = str(environ.get("CONTENT_TYPE") or "").split(";")[0].strip().lower()
+    if "payload" not in text or text.startswith("{") or content_type == "application/json":
+        return text
+    if any(key == "payload" for key, _ in parse_qsl(text, keep_blank_values=True)):
+        return text
+    spared = text.replace("payload", "%70ayload")
+    if verifier is not None and signed is not None:
+        timestamp = signed[0]
+        environ["HTTP_X_SLACK_SIGNATURE"] = verifier.generate_signature(
+            timestamp=timestamp, body=spared
+        )
+    return spared
 
 
 def _slack_headers(environ: WSGIEnvironment, now: float) -> tuple[str, str]:

@@ -94,6 +94,20 @@ def test_bad_input_is_refused_without_a_request(bot: BotHarness, text: str, says
     assert bot.slack.responses() == []
 
 
+def test_a_command_that_mentions_payload_is_looked_up(bot: BotHarness) -> None:
+    """slack_bolt 1.30 parses any form body holding the text "payload" as `{}`; the guard in
+    front of it keeps such a command whole (hardening._spare_bolts_payload_sniffing)."""
+    sent = bot.post_command("email:payload@example.com")
+    assert sent.response.status_code == 200
+    assert "Looking up" in card_text(sent.json())
+    card = bot.wait_response(sent.response_url)
+    assert "No profile found" in card_text(card) and "payload@example.com" in card_text(card)
+    [record] = bot.wait_audit(action="lookup")
+    assert record["outcome"] == "not_found"
+    segments = {r.segment for r in bot.sandbox.requests() if r.route == "traits"}
+    assert segments == {"email:payload%40example.com"}
+
+
 def test_not_found(bot: BotHarness) -> None:
     sent = bot.post_command("email:nobody@example.com")
     card = bot.wait_response(sent.response_url)
