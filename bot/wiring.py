@@ -25,6 +25,7 @@ from bot.slack.access import ERROR_COOLDOWN_SECONDS, GATE_TIMEOUT_SECONDS, Acces
 from bot.slack.app import build_bolt_app
 from bot.slack.cards.options import CardOptions
 from bot.slack.context import CardContexts
+from bot.slack.history import RecentLookups
 from bot.slack.jobs import JobRunner
 from bot.slack.services import AppServices
 from bot.slack.share_policy import SharePolicy
@@ -211,6 +212,9 @@ def build_services(
             settings, state.memberships, error_cooldown=access_error_cooldown
         ),
         contexts=CardContexts(state.contexts),
+        history=RecentLookups(
+            state.history, enabled=settings.history_enabled, ttl=settings.history_ttl_seconds
+        ),
     )
 
 

@@ -78,7 +78,7 @@ def test_all_pass_against_the_sandbox_and_the_slack_stand_in(tmp_path: Path, rig
     labels = "\n".join(label for _, label in items)
     assert "HTTP mode" in labels
     assert "authenticated as" in labels
-    assert "all 9 bot scopes granted" in labels
+    assert "all 14 bot scopes granted" in labels
     assert "@cs-team (S0CSTEAM), 1 member" in labels
     assert "token and space spa_sandbox accepted" in labels
     assert {c.method for c in slack.calls()} == {"auth.test", "usergroups.list"}

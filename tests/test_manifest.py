@@ -30,7 +30,16 @@ NOT_CALLERS = (BOT / "sandbox", BOT / "slack" / "scopes.py")
 # Called with the app-level token (connections:write), never the bot token: no bot scope.
 APP_TOKEN_METHODS = {"apps.connections.open"}
 # What each event subscription needs (https://api.slack.com/events/subteam_members_changed …).
-EVENT_SCOPES = {"subteam_members_changed": "usergroups:read", "subteam_updated": "usergroups:read"}
+# app_home_opened needs no scope (https://api.slack.com/events/app_home_opened).
+EVENT_SCOPES: dict[str, str | None] = {
+    "subteam_members_changed": "usergroups:read",
+    "subteam_updated": "usergroups:read",
+    "app_mention": "app_mentions:read",
+    "message.im": "im:history",
+    "app_home_opened": None,
+}
+# A subscription's name → the event type Bolt listens for (message.im arrives as "message").
+BOLT_EVENT = {"message.im": "message"}
 
 
 @pytest.fixture(scope="module")
@@ -122,9 +131,11 @@ def test_app_token_methods_only_where_the_app_token_is_used() -> None:
 
 
 def test_manifest_scopes_are_exactly_what_the_calls_need(manifest: dict[str, Any]) -> None:
-    needed = {"commands"}  # the slash command and the message shortcut
+    needed = {"commands"}  # the slash command and the shortcuts
     for method in CALLED - APP_TOKEN_METHODS:
         needed.update(METHOD_SCOPES[method])
+    subscribed = manifest["settings"]["event_subscriptions"]["bot_events"]
+    needed.update(scope for e in subscribed if (scope := EVENT_SCOPES[e]) is not None)
     declared = manifest["oauth_config"]["scopes"]["bot"]
     assert len(declared) == len(set(declared)), "a scope is listed twice"
     assert set(declared) == needed
@@ -138,9 +149,15 @@ def test_manifest_declares_the_command_shortcut_and_socket_mode(manifest: dict[s
     assert command["description"] and command["usage_hint"]
     assert command["should_escape"] is False  # the bot reads the raw text (emails, +phones)
     assert "url" not in command  # Socket Mode: Slack needs no request URL
-    (shortcut,) = manifest["features"]["shortcuts"]
-    assert shortcut["type"] == "message"
-    assert shortcut["callback_id"] == ids.LOOKUP_SHORTCUT == "lookup_profile"
+    message_shortcut, global_shortcut = manifest["features"]["shortcuts"]
+    assert message_shortcut["type"] == "message"
+    assert message_shortcut["callback_id"] == ids.LOOKUP_SHORTCUT == "lookup_profile"
+    assert global_shortcut["type"] == "global"
+    assert global_shortcut["callback_id"] == ids.SEARCH_SHORTCUT == "search_profile"
+    home = manifest["features"]["app_home"]
+    assert home["home_tab_enabled"] is True  # views.publish answers not_enabled otherwise
+    assert home["messages_tab_enabled"] is True  # people can write to the bot
+    assert home["messages_tab_read_only_enabled"] is False
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert "request_url" not in manifest["settings"]["interactivity"]
@@ -190,11 +207,12 @@ def test_event_subscriptions_list_only_handled_events(manifest: dict[str, Any]) 
     subscriptions = manifest["settings"].get("event_subscriptions", {})
     declared = set(subscriptions.get("bot_events", []))
     handled = _registrations("event")
-    assert declared == handled
+    assert {BOLT_EVENT.get(e, e) for e in declared} == handled
     assert not subscriptions.get("user_events")
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     for event in declared:
-        assert EVENT_SCOPES[event] in scopes, event
+        scope = EVENT_SCOPES[event]
+        assert scope is None or scope in scopes, event
 
 
 def test_field_limits(manifest: dict[str, Any]) -> None:

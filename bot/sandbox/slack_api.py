@@ -123,6 +123,22 @@ class SlackApiSandbox(LoopbackService):
                 is_mpim=is_mpim,
             )
 
+    def add_message(self, channel_id: str, message: dict[str, Any]) -> None:
+        """Put a message into a conversation's history (conversations.replies reads it)."""
+        with self._ws.lock:
+            self._ws.messages.setdefault(channel_id, []).append(json.loads(json.dumps(message)))
+
+    def home_view(self, user_id: str) -> dict[str, Any] | None:
+        """The Home tab last published for `user_id`, or None."""
+        with self._ws.lock:
+            view_id = self._ws.home_views.get(user_id)
+            view = self._ws.views.get(view_id) if view_id else None
+            return None if view is None else dict(json.loads(json.dumps(view)))
+
+    def dm_channel(self, user_id: str) -> str:
+        """The bot's DM channel id with `user_id` (what chat.postMessage to the user answers)."""
+        return self._ws.dm_channel(user_id)
+
     def fail(
         self,
         method: str,

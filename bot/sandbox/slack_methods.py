@@ -26,6 +26,8 @@ METHOD_SCOPES: dict[str, str | None] = {
     "views.push": None,
     "chat.postMessage": "chat:write",
     "chat.postEphemeral": "chat:write",
+    "views.publish": None,
+    "conversations.replies": None,  # the history scope of the conversation's kind
 }
 
 
@@ -95,20 +97,41 @@ def _users_info(ws: SlackWorkspace, params: dict[str, Any]) -> dict[str, Any]:
     return {"user": shown}
 
 
+def _kind_scope(channel: dict[str, Any], suffix: str) -> str:
+    """The scope of `suffix` (read, history) for this conversation's kind."""
+    if channel["is_im"]:
+        return f"im:{suffix}"
+    if channel["is_mpim"]:
+        return f"mpim:{suffix}"
+    if channel["is_group"]:
+        return f"groups:{suffix}"
+    return f"channels:{suffix}"
+
+
 def _conversations_info(ws: SlackWorkspace, params: dict[str, Any]) -> dict[str, Any]:
     channel = ws.channels.get(str(_required(params, "channel")))
     if channel is None:
         raise SlackError("channel_not_found")
-    if channel["is_im"]:
-        needed = "im:read"
-    elif channel["is_mpim"]:
-        needed = "mpim:read"
-    elif channel["is_group"]:
-        needed = "groups:read"
-    else:
-        needed = "channels:read"
-    _require_scope(ws, needed)
+    _require_scope(ws, _kind_scope(channel, "read"))
     return {"channel": dict(channel)}
+
+
+def _conversations_replies(ws: SlackWorkspace, params: dict[str, Any]) -> dict[str, Any]:
+    channel_id = str(_required(params, "channel"))
+    ts = str(_required(params, "ts"))
+    channel = ws.channels.get(channel_id)
+    if channel is None:
+        raise SlackError("channel_not_found")
+    _require_scope(ws, _kind_scope(channel, "history"))
+    if not channel["is_member"] and not channel["is_channel"]:
+        raise SlackError("channel_not_found")  # a private conversation the bot is not in
+    thread = [
+        m for m in ws.messages.get(channel_id, []) if m.get("ts") == ts or m.get("thread_ts") == ts
+    ]
+    if not thread:
+        raise SlackError("thread_not_found")
+    limit = int(params.get("limit") or 1000)
+    return {"messages": json.loads(json.dumps(thread[:limit])), "has_more": len(thread) > limit}
 
 
 def _check_trigger(ws: SlackWorkspace, params: dict[str, Any]) -> None:
@@ -134,6 +157,8 @@ def _checked_view(params: dict[str, Any]) -> dict[str, Any]:
     title = (view.get("title") or {}).get("text", "")
     if view.get("type") == "modal" and not 0 < len(title) <= MAX_VIEW_TITLE:
         problems.append(f"[ERROR] title must be 1-{MAX_VIEW_TITLE} characters [/view/title]")
+    if view.get("type") == "home" and any(view.get(k) for k in ("title", "submit", "close")):
+        problems.append("[ERROR] a home view has no title, submit or close [json-pointer:/view]")
     if len(view.get("private_metadata") or "") > MAX_PRIVATE_METADATA:
         problems.append("[ERROR] private_metadata is too long [/view/private_metadata]")
     if problems:
@@ -197,11 +222,28 @@ def _views_update(ws: SlackWorkspace, params: dict[str, Any]) -> dict[str, Any]:
     )
 
 
+def _views_publish(ws: SlackWorkspace, params: dict[str, Any]) -> dict[str, Any]:
+    user_id = str(_required(params, "user_id"))
+    view = _checked_view(params)
+    if view.get("type") != "home":
+        raise SlackError("invalid_arguments", response_metadata={"messages": ["not a home view"]})
+    if user_id not in ws.users:
+        raise SlackError("user_not_found")
+    view_id = ws.home_views.get(user_id) or ws.new_view_id()
+    expected = params.get("hash")
+    if expected and view_id in ws.views and expected != ws.views[view_id]["hash"]:
+        raise SlackError("hash_conflict")
+    ws.home_views[user_id] = view_id
+    return _store_view(ws, view, view_id, None, view_id)
+
+
 def _message_channel(ws: SlackWorkspace, channel_id: str, *, must_be_member: bool) -> str:
     channel = ws.channels.get(channel_id)
     if channel is None:
-        if channel_id[:1] in ("U", "W", "D"):
-            return channel_id  # a DM to a user (or an existing DM)
+        if channel_id[:1] in ("U", "W"):
+            return ws.dm_channel(channel_id)  # chat.postMessage to a user: the bot's DM
+        if channel_id[:1] == "D":
+            return channel_id  # an existing DM
         raise SlackError("channel_not_found")
     if must_be_member and not channel["is_member"]:
         public_ok = channel["is_channel"] and "chat:write.public" in ws.scope_set()
@@ -233,6 +275,7 @@ def _chat_post_message(ws: SlackWorkspace, params: dict[str, Any]) -> dict[str, 
     }
     if params.get("thread_ts"):
         message["thread_ts"] = params["thread_ts"]
+    ws.messages.setdefault(channel, []).append(message)
     return {"channel": channel, "ts": ts, "message": message}
 
 
@@ -254,4 +297,6 @@ _HANDLERS: dict[str, Callable[[SlackWorkspace, dict[str, Any]], dict[str, Any]]]
     "views.push": _views_open,  # a pushed view needs a fresh trigger too,
     "chat.postMessage": _chat_post_message,
     "chat.postEphemeral": _chat_post_ephemeral,
+    "views.publish": _views_publish,
+    "conversations.replies": _conversations_replies,
 }

@@ -11,7 +11,8 @@ from typing import Any
 
 DEFAULT_SCOPES = (
     "commands,chat:write,usergroups:read,users:read,users:read.email,"
-    "channels:read,groups:read,im:read,mpim:read"
+    "channels:read,groups:read,im:read,mpim:read,"
+    "app_mentions:read,im:history,channels:history,groups:history,mpim:history"
 )
 BOT_USER_ID = "U0SANDBOXBOT"
 BOT_ID = "B0SANDBOXBOT"
@@ -60,6 +61,8 @@ class SlackWorkspace:
         self.groups: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, dict[str, Any]] = {}
         self.views: dict[str, dict[str, Any]] = {}
+        self.home_views: dict[str, str] = {}  # user id → the view id of their Home tab
+        self.messages: dict[str, list[dict[str, Any]]] = {}  # channel → messages, oldest first
         self.used_triggers: set[str] = set()
         self.expired_triggers: set[str] = set()
         self.failures: dict[str, Failure] = {}
@@ -81,6 +84,10 @@ class SlackWorkspace:
     def new_hash(self) -> str:
         """A fresh view hash."""
         return f"{time.time():.6f}.{secrets.token_urlsafe(6)}"
+
+    def dm_channel(self, user_id: str) -> str:
+        """The id of the bot's DM with `user_id` (Slack's are D…; ours are derived)."""
+        return "D" + user_id[1:]
 
     def take_failure(self, method: str) -> Failure | None:
         """The injected failure for this call, if any, counting it against `times`."""

@@ -222,6 +222,10 @@ def _build(env: Mapping[str, str]) -> Settings:
             env, "SEGMENT_RATE_LIMIT_FALLBACK_RPS", rps, low=0.1, high=100.0
         ),
         unknown_settings=unknown_setting_notes(env),
+        history_enabled=parse_bool(env, "PROFILE_HISTORY_ENABLED", True),
+        history_ttl_seconds=parse_float(
+            env, "PROFILE_HISTORY_TTL_SECONDS", 7 * 24 * 3600.0, low=60.0, high=90 * 24 * 3600.0
+        ),
     )
 
 

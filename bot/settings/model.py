@@ -54,6 +54,8 @@ class Settings:
     source_names: tuple[tuple[str, str], ...] = ()
     # One sentence per variable with our prefixes that is not a setting (a likely typo).
     unknown_settings: tuple[str, ...] = ()
+    history_enabled: bool = True
+    history_ttl_seconds: float = 7 * 24 * 3600.0
 
     @property
     def socket_mode(self) -> bool:

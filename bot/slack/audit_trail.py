@@ -29,7 +29,7 @@ def audit(
         entry_point, team_id, user_id = who.entry_point, who.team_id, who.requester
         channel_id = who.channel_id
     else:
-        entry_point = payloads.entry_kind(who) or "action"
+        entry_point = payloads.entry_point(who)
         team_id, user_id = payloads.team_id(who), payloads.user_id(who)
         channel_id = payloads.channel_id(who)
     services.audit.record(

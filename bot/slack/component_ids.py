@@ -23,3 +23,13 @@ OPEN_IN_SEGMENT = "profile_open_in_segment"  # a link button: Slack still sends 
 SHARE = "profile_share"
 PICK_IDENTIFIER = "profile_pick_identifier"
 TYPE_IDENTIFIER = "profile_type_identifier"
+
+# The chatbot surfaces: the global shortcut, the Home tab, message pickers (DMs and mentions).
+SEARCH_SHORTCUT = "search_profile"  # the global shortcut "Look up customer"
+HOME_SEARCH_BLOCK = "home_search_block"
+HOME_SEARCH_INPUT = "home_search_input"
+HOME_SEARCH = "home_search"  # the button next to the Home tab's search input
+HOME_RECENT = "home_recent"  # a recent lookup; its value is the entry's opaque id
+HOME_CLEAR_HISTORY = "home_clear_history"
+SHARE_TARGET_BLOCK = "share_target_block"  # where to share, chosen in the confirmation
+SHARE_TARGET_INPUT = "share_target_input"

@@ -22,6 +22,7 @@ from bot.segment.models import (
 )
 from bot.slack import cards
 from bot.slack.audit_trail import audit
+from bot.slack.cards.common import customer_name
 from bot.slack.context import CardContext
 from bot.slack.delivery import deliver_privately, update_modal
 from bot.slack.services import AppServices
@@ -81,6 +82,9 @@ def run_lookup(services: AppServices, context: CardContext, ident: Identifier) -
         detail=("failed: " + ", ".join(failed)) if failed else None,
         cached=result.cached,
     )
+    # Only a lookup that found someone joins the person's recent lookups (the Home tab).
+    name = customer_name(profile.traits, services.cards.policy) or ""
+    services.history.record(context.requester, ident, name)
     return LookupOutcome(ident, profile, None, result.cached)
 
 

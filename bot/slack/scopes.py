@@ -16,13 +16,20 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "views.open": (),
     "views.update": (),
     "views.push": (),
+    "views.publish": (),
+    # The thread's first message, for a mention without an identifier in a thread: the history
+    # scope of the conversation's kind (the DM's im:history also brings message.im events).
+    "conversations.replies": ("channels:history", "groups:history", "im:history", "mpim:history"),
 }
 
 REQUIRED_BOT_SCOPES: dict[str, str] = {
-    "commands": "the /profile slash command and the 'Look up customer' message shortcut",
+    "commands": (
+        "the /profile slash command and the 'Look up customer' shortcuts (message and global)"
+    ),
     "chat:write": (
-        "posting a customer card to a conversation when a person presses Share, and a card "
-        "only the person sees (chat.postEphemeral) when their response_url has expired"
+        "posting a customer card to a conversation when a person presses Share, cards and "
+        "replies in the bot's DM, and cards only the person sees (chat.postEphemeral) after a "
+        "mention or when their response_url has expired"
     ),
     "usergroups:read": "checking that the person is in a user group allowed to see profiles",
     "users:read": "telling whether a message's author belongs to another organisation",
@@ -31,4 +38,21 @@ REQUIRED_BOT_SCOPES: dict[str, str] = {
     "groups:read": "refusing to share into a private channel shared with another organisation",
     "im:read": "refusing to share into a direct message with someone from another organisation",
     "mpim:read": "refusing to share into a group DM that includes another organisation",
+    "app_mentions:read": "answering, privately, the person who @mentions the bot",
+    "im:history": (
+        "receiving what people write to the bot in its DM (message.im), and reading a DM "
+        "thread's first message"
+    ),
+    "channels:history": (
+        "reading the first message of a public channel thread the bot is mentioned in without "
+        "an identifier"
+    ),
+    "groups:history": (
+        "reading the first message of a private channel thread the bot is mentioned in without "
+        "an identifier"
+    ),
+    "mpim:history": (
+        "reading the first message of a group DM thread the bot is mentioned in without an "
+        "identifier"
+    ),
 }

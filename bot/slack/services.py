@@ -13,6 +13,7 @@ from bot.segment.lookup import ProfileService
 from bot.slack.access import AccessChecker
 from bot.slack.cards.options import CardOptions
 from bot.slack.context import CardContexts
+from bot.slack.history import RecentLookups
 from bot.slack.jobs import JobRunner
 from bot.slack.share_policy import SharePolicy
 from bot.state.interfaces import StateBundle
@@ -32,6 +33,7 @@ class AppServices:
     web_client: WebClient  # the App's client: Bolt copies its base_url and timeout per request
     access: AccessChecker
     contexts: CardContexts
+    history: RecentLookups  # each person's recent lookups, for the Home tab
 
     def health(self) -> dict[str, Any]:
         """Safe operational facts for /healthz: Segment circuit breaker and jobs waiting."""

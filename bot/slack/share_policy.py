@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from slack_sdk import WebClient
 
+from bot.slack import payloads
+from bot.slack.context import CardContext
 from bot.slack.web_client import error_code
 
 logger = logging.getLogger(__name__)
@@ -45,6 +47,19 @@ class SharePolicy:
 
     enabled: bool = True
     to_external_channels: bool = False
+
+
+def share_needs_target(context: CardContext) -> bool:
+    """True when the card has no conversation of its own to share into, so the person picks
+    one in the confirmation: a card in the bot's DM (or sent there after a mention), from the
+    Home tab or from the global shortcut."""
+    if not context.channel_id:
+        return True
+    if context.entry_point in (payloads.ENTRY_DM, payloads.ENTRY_HOME):
+        return True
+    if context.entry_point == payloads.ENTRY_GLOBAL_SHORTCUT:
+        return True
+    return context.entry_point == payloads.ENTRY_MENTION and context.channel_id.startswith("D")
 
 
 def check_share(policy: SharePolicy, client: WebClient, channel_id: str | None) -> ShareCheck:

@@ -21,6 +21,7 @@ __all__ = [
     "CacheEntry",
     "ContextStore",
     "DuplicateGuard",
+    "HistoryStore",
     "MembershipStore",
     "NotFoundEntry",
     "ProfileStore",
@@ -66,6 +67,22 @@ class ContextStore(Protocol):
         ...
 
 
+class HistoryStore(Protocol):
+    """Each person's recent lookups (personal data), kept whole per person with a TTL."""
+
+    def get(self, user_id: str) -> list[dict[str, Any]]:
+        """The entries kept for `user_id` ([] when none or expired)."""
+        ...
+
+    def put(self, user_id: str, entries: list[dict[str, Any]], ttl: float) -> None:
+        """Keep `entries` (JSON values only) for `user_id` for `ttl` seconds."""
+        ...
+
+    def delete(self, user_id: str) -> bool:
+        """Forget everything kept for `user_id`; False when that could not be done everywhere."""
+        ...
+
+
 @dataclass(frozen=True)
 class StateBundle:
     """Every piece of state one bot process uses, in memory or shared through Redis."""
@@ -76,3 +93,4 @@ class StateBundle:
     duplicates: DuplicateGuard
     memberships: MembershipStore
     contexts: ContextStore
+    history: HistoryStore

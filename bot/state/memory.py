@@ -22,6 +22,7 @@ __all__ = [
     "DEFAULT_LIMITER_MARGIN",
     "MemoryContextStore",
     "MemoryDuplicateGuard",
+    "MemoryHistoryStore",
     "MemoryMembershipStore",
     "MemoryProfileStore",
     "MemorySingleFlight",
@@ -33,6 +34,7 @@ Clock = Callable[[], float]
 DEFAULT_DUPLICATE_KEYS = 100_000
 DEFAULT_MEMBERSHIP_GROUPS = 1_000
 DEFAULT_CONTEXTS = 50_000
+DEFAULT_HISTORY_PEOPLE = 10_000
 # Cached profiles are kept as zlib'd compact JSON: a typical 2.8 KB profile takes ~1.4 KB instead
 # of ~16 KB of Python objects (10,000 of them: ~70 MB RSS, not ~210). Level 1 costs ~30 µs per
 # put and ~10 µs per hit to undo, next to ~60 µs to decode the JSON; higher levels save ~4% more.
@@ -202,6 +204,29 @@ class MemoryContextStore:
         return None if data is None else dict(cast(dict[str, Any], data))
 
 
+class MemoryHistoryStore:
+    """Recent lookups per person with a TTL; `get` returns copies."""
+
+    def __init__(
+        self, maxsize: int = DEFAULT_HISTORY_PEOPLE, *, timer: Clock = time.monotonic
+    ) -> None:
+        self._map = _TtlMap(maxsize, timer)
+
+    def get(self, user_id: str) -> list[dict[str, Any]]:
+        """Copies of the entries kept for `user_id` ([] when none or expired)."""
+        entries = self._map.get(user_id)
+        return [] if entries is None else [dict(e) for e in cast(list[dict[str, Any]], entries)]
+
+    def put(self, user_id: str, entries: list[dict[str, Any]], ttl: float) -> None:
+        """Keep copies of `entries` for `ttl` seconds (nothing kept when empty)."""
+        self._map.put(user_id, [dict(e) for e in entries], ttl if entries else 0)
+
+    def delete(self, user_id: str) -> bool:
+        """Forget everything kept for `user_id` (always possible in memory)."""
+        self._map.delete(user_id)
+        return True
+
+
 def memory_state(*, max_profiles: int, rate_rps: float) -> StateBundle:
     """All state in this process's memory: for one process (use Redis for several)."""
     return StateBundle(
@@ -211,4 +236,5 @@ def memory_state(*, max_profiles: int, rate_rps: float) -> StateBundle:
         duplicates=MemoryDuplicateGuard(),
         memberships=MemoryMembershipStore(),
         contexts=MemoryContextStore(),
+        history=MemoryHistoryStore(),
     )

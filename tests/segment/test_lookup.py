@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import threading
 import time
 from collections.abc import Callable
@@ -14,7 +16,6 @@ from bot.segment import models as m
 from bot.segment.breaker import BreakerState
 from bot.segment.errors import ErrorKind, ProfileApiError
 from bot.segment.lookup import ProfileService
-from bot.state import StateBundle
 from bot.wiring import build_state
 from tests.segment.conftest import (
     CARLOS,
@@ -255,13 +256,8 @@ def test_partial_results_are_cached_only_briefly(
     state = build_state(settings)
     from bot.state.memory import MemoryProfileStore
 
-    bundle = StateBundle(
-        profile_cache=MemoryProfileStore(100, timer=lambda: now[0]),
-        flight=state.flight,
-        budget=state.budget,
-        duplicates=state.duplicates,
-        memberships=state.memberships,
-        contexts=state.contexts,
+    bundle = dataclasses.replace(
+        state, profile_cache=MemoryProfileStore(100, timer=lambda: now[0])
     )
     service = make_service(state=bundle)
     sandbox.add_fault(Fault(route="events", status=503, times=3))

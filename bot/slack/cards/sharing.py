@@ -8,7 +8,16 @@ from typing import Any
 from bot.segment.models import Profile
 from bot.slack import component_ids as ids
 from bot.slack.cards import text as t
-from bot.slack.cards.blocks import Block, context, divider, fields_section, header, message, modal
+from bot.slack.cards.blocks import (
+    Block,
+    context,
+    divider,
+    fields_section,
+    header,
+    message,
+    modal,
+    plain,
+)
 from bot.slack.cards.blocks import section as section_block
 from bot.slack.cards.common import (
     customer_name,
@@ -72,14 +81,43 @@ def build_shared_message(
     return message("A customer profile was shared", blocks)
 
 
+def _target_input(allow_external: bool) -> Block:
+    """Where to share: a conversations select (DM cards and the global shortcut have no
+    conversation of their own). The bot re-checks the choice before posting."""
+    return {
+        "type": "input",
+        "block_id": ids.SHARE_TARGET_BLOCK,
+        "label": plain("Share to"),
+        "element": {
+            "type": "conversations_select",
+            "action_id": ids.SHARE_TARGET_INPUT,
+            "placeholder": plain("Choose a channel or conversation"),
+            "filter": {
+                "include": ["public", "private", "mpim"],
+                "exclude_bot_users": True,
+                "exclude_external_shared_channels": not allow_external,
+            },
+        },
+        "hint": plain("The bot must be in the conversation (invite @profile-bot first)."),
+    }
+
+
 def build_share_confirm_view(
-    profile: Profile, options: CardOptions, *, ref: str, channel_is_external: bool
+    profile: Profile,
+    options: CardOptions,
+    *,
+    ref: str,
+    channel_is_external: bool,
+    choose_conversation: bool = False,
+    allow_external: bool = False,
 ) -> dict[str, Any]:
-    """Confirm before posting, showing exactly what the channel will see."""
+    """Confirm before posting, showing exactly what the channel will see; with
+    `choose_conversation`, the person also picks the conversation."""
+    where = "the conversation you choose" if choose_conversation else "the channel"
     intro: list[Block] = [
         section_block(
-            ":loudspeaker: This posts the card below to the channel. Everyone in the channel "
-            "will see it; it has only the traits your admin marked as shareable."
+            f":loudspeaker: This posts the card below to {where}. Everyone there will see it; "
+            "it has only the traits your admin marked as shareable."
         )
     ]
     if channel_is_external:
@@ -89,9 +127,11 @@ def build_share_confirm_view(
                 "They will see the card too."
             )
         )
+    if choose_conversation:
+        intro.append(_target_input(allow_external))
     preview = _shared_blocks(profile, options, "you")
     return modal(
-        "Share to channel",
+        "Share a customer" if choose_conversation else "Share to channel",
         [*intro, context("*Preview*"), divider(), *preview],
         callback_id=ids.SHARE_CONFIRM_VIEW,
         submit="Share",

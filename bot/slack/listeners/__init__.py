@@ -4,14 +4,27 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.slack.listeners import actions, commands, events, shortcuts, views
+from bot.slack.listeners import (
+    actions,
+    commands,
+    events,
+    home,
+    mentions,
+    messages,
+    shortcuts,
+    views,
+)
 from bot.slack.services import AppServices
 
 
 def register_listeners(app: App, services: AppServices) -> None:
-    """Register commands, shortcuts, buttons, view submissions and events on `app`."""
+    """Register commands, shortcuts, buttons, view submissions, events, DMs, mentions and the
+    Home tab on `app`."""
     commands.register(app, services)
     shortcuts.register(app, services)
     actions.register(app, services)
     views.register(app, services)
     events.register(app, services)
+    messages.register(app, services)
+    mentions.register(app, services)
+    home.register(app, services)

@@ -2,8 +2,10 @@
 
 Deny by default: every request type is an entry point that must pass, except those that need no
 person (events, url_verification, ssl_check; see payloads.entry_kind). A request passes when it
-names one person (as Bolt reads it), from the installing organisation, who may use the bot. A
-refusal is a complete answer (a BoltResponse), never a dangling request.
+names one person (as Bolt reads it), from the installing organisation, who may use the bot.
+Events a person causes (a DM to the bot, an @mention, opening its Home tab) are entry points too
+(payloads.person_event_kind). A refusal is a complete answer (a BoltResponse), never a dangling
+request.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from slack_sdk import WebClient
 from bot.slack import cards, payloads
 from bot.slack.access import AccessDecision
 from bot.slack.audit_trail import audit
-from bot.slack.delivery import notify_later
+from bot.slack.delivery import notify_later, refuse_in_chat
 from bot.slack.services import AppServices
 from bot.slack.slack_connect import HomeOrg, Origin, origin_of
 
@@ -81,7 +83,9 @@ def make_gate_middleware(services: AppServices) -> Callable[..., Any]:
     ) -> BoltResponse | None:
         kind = payloads.entry_kind(body)
         if kind is None:
-            next()  # events (their handlers check what they need), url_verification, ssl_check
+            # Events no person caused (bots, edits, deletions, group changes), url_verification,
+            # ssl_check: nothing to gate, and their listeners do no lookup.
+            next()
             return None
         decision = admission(services, body, context)
         if decision.allowed:
@@ -129,5 +133,14 @@ def _refuse(
     if kind == payloads.ENTRY_VIEW:
         view = cards.build_message_modal(message)
         return BoltResponse(status=200, body={"response_action": "update", "view": view})
+    if kind in _CHAT_KINDS or payloads.entry_point(body) == payloads.ENTRY_HOME:
+        # A DM, a mention, the Home tab or its buttons: no response_url, so the refusal goes
+        # to the DM, privately to the mentioner, or onto the Home tab (delivery/direct.py).
+        snapshot = dict(body)
+        services.jobs.submit("refusal", lambda: refuse_in_chat(client, snapshot, message))
+        return BoltResponse(status=200, body="")
     notify_later(services.jobs, client, body, message)
     return BoltResponse(status=200, body="")
+
+
+_CHAT_KINDS = (payloads.ENTRY_DM, payloads.ENTRY_MENTION, payloads.ENTRY_HOME)

@@ -13,6 +13,7 @@ from bot.state.cipher import ValueCipher
 from bot.state.interfaces import StateBundle
 from bot.state.shared.budget import RedisBudget
 from bot.state.shared.flight import DEFAULT_LEASE_SECONDS, RedisSingleFlight
+from bot.state.shared.history import RedisHistoryStore
 from bot.state.shared.link import (
     DEFAULT_REPROBE_SECONDS,
     DEFAULT_SOCKET_TIMEOUT,
@@ -77,6 +78,7 @@ def redis_state(
         duplicates=RedisDuplicateGuard(link, memory.duplicates),
         memberships=RedisMembershipStore(link, cipher, memory.memberships),
         contexts=RedisContextStore(link, cipher, memory.contexts),
+        history=RedisHistoryStore(link, cipher, memory.history),
     )
     # Say at start-up whether Redis answers (an outage is warned about once by the link).
     with contextlib.suppress(RedisUnavailable):

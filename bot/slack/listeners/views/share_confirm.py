@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack
@@ -10,17 +11,24 @@ from slack_sdk import WebClient
 
 from bot.segment.errors import ProfileApiError
 from bot.slack import cards, payloads
+from bot.slack import component_ids as ids
 from bot.slack.audit_trail import audit
 from bot.slack.cards.notices import SHARE_FAILED_TEXT
 from bot.slack.context import CardContext
 from bot.slack.delivery import update_modal
 from bot.slack.listeners.common import after_ack_lands, card_for_submission, run_for_modal
 from bot.slack.services import AppServices
-from bot.slack.share_policy import NOT_IN_CHANNEL_CODES, NOT_IN_CHANNEL_TEXT, check_share
+from bot.slack.share_policy import (
+    NOT_IN_CHANNEL_CODES,
+    NOT_IN_CHANNEL_TEXT,
+    check_share,
+    share_needs_target,
+)
 from bot.slack.web_client import error_code
 
 logger = logging.getLogger(__name__)
 
+CHOOSE_TEXT = "Choose the conversation to share the card into."
 SHARED_TEXT = "Shared. Everyone in the conversation can now see the shareable details."
 
 
@@ -31,6 +39,15 @@ def handle_share_confirm(
     context = card_for_submission(services, ack, body)
     if context is None:
         return
+    if share_needs_target(context):
+        # The conversation chosen in the confirmation; check_share applies the policy to it.
+        target = payloads.selected_conversation(
+            body, ids.SHARE_TARGET_BLOCK, ids.SHARE_TARGET_INPUT
+        )
+        if target is None:
+            ack(response_action="errors", errors={ids.SHARE_TARGET_BLOCK: CHOOSE_TEXT})
+            return
+        context = replace(context, channel_id=target, thread_ts=None)
     ack(response_action="update", view=cards.build_loading_view("Sharing…"))
     view_id = payloads.view_id(body)
     user_id = payloads.user_id(body) or context.requester
