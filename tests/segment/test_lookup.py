@@ -256,9 +256,7 @@ def test_partial_results_are_cached_only_briefly(
     state = build_state(settings)
     from bot.state.memory import MemoryProfileStore
 
-    bundle = dataclasses.replace(
-        state, profile_cache=MemoryProfileStore(100, timer=lambda: now[0])
-    )
+    bundle = dataclasses.replace(state, profile_cache=MemoryProfileStore(100, timer=lambda: now[0]))
     service = make_service(state=bundle)
     sandbox.add_fault(Fault(route="events", status=503, times=3))
     assert service.fetch_profile(JANE).profile.is_partial

@@ -63,6 +63,14 @@ class _Checker:
             max_length = element.get("max_length", 3000)
             if not isinstance(max_length, int) or not 1 <= max_length <= 3000:
                 self.fail(where, "max_length must be 1-3000")
+        elif kind == "conversations_select":
+            # The share confirmation's "Share to" (a DM card has no conversation of its own).
+            if "placeholder" in element:
+                self.text(element["placeholder"], where, t.MAX_PLACEHOLDER, plain_only=True)
+            allowed = {"im", "mpim", "private", "public"}
+            include = element.get("filter", {}).get("include", [])
+            if not set(include) <= allowed:
+                self.fail(where, f"filter.include must be among {sorted(allowed)}")
         else:
             self.fail(where, f"element type {kind!r} is not one the cards use")
 
@@ -160,13 +168,19 @@ def check_message(message: Mapping[str, Any]) -> list[str]:
 
 
 def check_view(view: Mapping[str, Any]) -> list[str]:
-    """Limit violations of a whole modal: title, buttons, metadata, size plus blocks."""
+    """Limit violations of a whole modal or Home tab: title, buttons, metadata, size, blocks."""
     checker = _Checker()
-    if view.get("type") != "modal":
-        checker.fail("view", "type must be modal")
-    checker.text(view.get("title"), "view title", t.MAX_VIEW_TEXT, plain_only=True)
+    if view.get("type") == "home":
+        # A Home tab has no title, submit or close (docs.slack.dev, home-tab-views).
+        for name in ("title", "submit", "close"):
+            if name in view:
+                checker.fail("view", f"a home view has no {name}")
+    elif view.get("type") != "modal":
+        checker.fail("view", "type must be modal or home")
+    else:
+        checker.text(view.get("title"), "view title", t.MAX_VIEW_TEXT, plain_only=True)
     for name in ("submit", "close"):
-        if name in view:
+        if name in view and view.get("type") == "modal":
             checker.text(view[name], f"view {name}", t.MAX_VIEW_TEXT, plain_only=True)
     checker.length(
         view.get("callback_id"), "view", "callback_id", t.MAX_CALLBACK_ID, required=False

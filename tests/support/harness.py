@@ -285,15 +285,22 @@ class BotHarness:
                 self.acks.append(("view", answer["view"]))
         return sent
 
-    def post_event(self, event: dict[str, Any], *, retry_num: int | None = None) -> Sent:
-        """An Events API delivery (event_callback) carrying `event`."""
+    def post_event(
+        self,
+        event: dict[str, Any],
+        *,
+        retry_num: int | None = None,
+        event_id: str | None = None,
+    ) -> Sent:
+        """An Events API delivery (event_callback) carrying `event` (`event_id`: a re-delivery
+        repeats the first delivery's)."""
         payload = {
             "token": LEGACY_TOKEN,
             "team_id": TEAM,
             "api_app_id": "A0SANDBOXAPP",
             "event": event,
             "type": "event_callback",
-            "event_id": "Ev" + secrets.token_hex(5).upper(),
+            "event_id": event_id or "Ev" + secrets.token_hex(5).upper(),
             "event_time": int(time.time()),
             "authorizations": [{"team_id": TEAM, "user_id": "U0SANDBOXBOT", "is_bot": True}],
         }
@@ -383,7 +390,7 @@ class BotHarness:
                 continue
             assert_valid_message(body)
         for call in self.slack.calls():
-            if call.method in ("views.open", "views.update", "views.push"):
+            if call.method in ("views.open", "views.update", "views.push", "views.publish"):
                 assert_valid_view(call.params["view"])
             elif call.method in ("chat.postMessage", "chat.postEphemeral"):
                 posted = {k: call.params[k] for k in ("text", "blocks") if k in call.params}
