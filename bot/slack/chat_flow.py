@@ -3,7 +3,7 @@ wrote in one) or privately to someone who mentioned the bot (their DM when that 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -11,6 +11,7 @@ from bot.identifiers import Identifier
 from bot.slack import cards, payloads
 from bot.slack.audit_trail import audit
 from bot.slack.cards.chat import MAX_CARDS_PER_MESSAGE
+from bot.slack.cards.notices import BUSY_TEXT, LOOKUP_FAILED_TEXT
 from bot.slack.context import CardContext
 from bot.slack.delivery import VIA_DM, ephemeral_or_dm, post_message
 from bot.slack.lookup_flow import message_card, remember_card, run_lookup
@@ -70,3 +71,16 @@ def answer_identifiers(
         return
     ref = services.contexts.create(replace(context, candidates=tuple(i.display() for i in idents)))
     reply(services, context, cards.build_pick_message(idents, ref=ref))
+
+
+def run_in_chat(
+    services: AppServices, context: CardContext, label: str, work: Callable[[], None]
+) -> None:
+    """Run `work` as a job; on failure or overload the person is told where they wrote (when
+    overloaded, from the request thread, as run_for_message does for commands)."""
+
+    def failed(_exc: BaseException) -> None:
+        reply(services, context, cards.build_notice_message(LOOKUP_FAILED_TEXT))
+
+    if not services.jobs.submit(label, work, on_error=failed):
+        reply(services, context, cards.build_notice_message(BUSY_TEXT))

@@ -10,7 +10,7 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot.slack import cards, payloads
-from bot.slack.chat_flow import lookup_to_chat
+from bot.slack.chat_flow import lookup_to_chat, run_in_chat
 from bot.slack.delivery import respond, update_modal
 from bot.slack.listeners.common import card_for_actor, run_for_message, run_for_modal
 from bot.slack.lookup_flow import lookup_to_message, lookup_to_modal
@@ -69,7 +69,9 @@ def _pick_in_message(services: AppServices, client: WebClient, body: dict[str, A
         return  # a forged or stale index: nothing to look up
     if context.entry_point in (payloads.ENTRY_DM, payloads.ENTRY_MENTION):
         # The card goes where the picker went: a DM reply, or privately to the mentioner.
-        services.jobs.submit("pick lookup", lambda: lookup_to_chat(services, context, ident))
+        run_in_chat(
+            services, context, "pick lookup", lambda: lookup_to_chat(services, context, ident)
+        )
         return
     url = payloads.response_url(body) or context.response_url
     chosen = replace(context, response_url=url, candidates=())

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 
 from bot.identifiers import Identifier
 from bot.slack import payloads
-from bot.slack.chat_flow import answer_identifiers
+from bot.slack.chat_flow import answer_identifiers, run_in_chat
 from bot.slack.context import CardContext
 from bot.slack.extract import extract_identifiers
 from bot.slack.listeners.messages.dm import chat_context
@@ -33,7 +33,7 @@ def handle_mention(services: AppServices, body: Mapping[str, Any], client: WebCl
         found = idents or thread_parent_identifiers(services, client, snapshot, context)
         answer_identifiers(services, context, found)
 
-    services.jobs.submit("mention lookup", work)
+    run_in_chat(services, context, "mention lookup", work)
 
 
 def thread_parent_identifiers(

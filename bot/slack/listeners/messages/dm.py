@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.slack import payloads
-from bot.slack.chat_flow import answer_identifiers
+from bot.slack.chat_flow import answer_identifiers, run_in_chat
 from bot.slack.context import CardContext
 from bot.slack.extract import extract_identifiers
 from bot.slack.services import AppServices
@@ -34,4 +34,6 @@ def handle_dm(services: AppServices, body: Mapping[str, Any]) -> None:
     """Find the identifiers now (cheap); look up and answer as a job."""
     context = chat_context(body, payloads.ENTRY_DM)
     idents = extract_identifiers(payloads.event(body), services.parser)
-    services.jobs.submit("dm lookup", lambda: answer_identifiers(services, context, idents))
+    run_in_chat(
+        services, context, "dm lookup", lambda: answer_identifiers(services, context, idents)
+    )
