@@ -47,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
         "are listed)",
     )
     demo.add_argument(
+        "--dm",
+        metavar="TEXT",
+        help="show a DM exchange instead: TEXT is what you write to the bot in its DM, e.g. "
+        "jane@example.com (several identifiers get several cards; none gets the help text)",
+    )
+    demo.add_argument(
         "--json",
         action="store_true",
         help="print the card's Block Kit JSON (paste it into the Block Kit Builder)",
@@ -142,6 +148,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 env_file=args.write_env,
             )
         if command == "demo":
+            if args.dm is not None:
+                from bot.demo_dm import run_dm_demo
+
+                return run_dm_demo(args.dm, as_json=args.json)
             from bot.demo import run_demo
 
             return run_demo(args.identifier, as_json=args.json)
