@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.sandbox.faults import Fault
 from tests.support.chat_events import dm_event, new_ts, posted
 from tests.support.harness import (
     CHANNEL,
@@ -192,3 +193,33 @@ def test_share_from_a_dm_card_refuses_an_external_channel(bot: BotHarness) -> No
     assert record["outcome"] == "share_refused"
     assert record["detail"] == "external_channel"
     assert len(bot.slack.calls("chat.postMessage")) == 1  # only the card in the DM
+
+
+def test_a_failed_lookup_answers_with_the_error_card_and_is_not_remembered(
+    bot: BotHarness,
+) -> None:
+    bot.sandbox.add_fault(Fault(route="*", status=500))
+    bot.post_event(dm_event(bot, JANE))
+    [reply] = posted(bot, "chat.postMessage")
+    assert "Jane Doe" not in card_text(reply)
+    assert "Segment" in card_text(reply)
+    [record] = bot.wait_audit(action="lookup")
+    assert record["entry_point"] == "dm" and record["outcome"] != "shown"
+    assert bot.services.history.entries(MEMBER) == []
+
+
+def test_found_nobody_is_not_remembered(bot: BotHarness) -> None:
+    bot.post_event(dm_event(bot, "nobody@example.com"))
+    [reply] = posted(bot, "chat.postMessage")
+    assert "nobody@example.com" in card_text(reply)
+    bot.wait_audit(action="lookup", outcome="not_found")
+    assert bot.services.history.entries(MEMBER) == []
+
+
+def test_a_refused_reply_is_audited(bot: BotHarness) -> None:
+    # The person turned the Messages tab off after writing: Slack refuses the reply.
+    bot.slack.fail("chat.postMessage", "messages_tab_disabled")
+    bot.post_event(dm_event(bot, JANE))
+    [record] = bot.wait_audit(action="delivery")
+    assert record["outcome"] == "undelivered"
+    assert record["detail"] == "messages_tab_disabled"

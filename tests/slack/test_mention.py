@@ -117,3 +117,23 @@ def test_a_mention_from_another_organisation_is_refused(bot: BotHarness) -> None
     [refusal] = posted(bot, "chat.postEphemeral")
     assert "organisation" in card_text(refusal)
     assert bot.sandbox.request_count() == 0
+
+
+def test_when_neither_ephemeral_nor_dm_works_it_is_audited(bot: BotHarness) -> None:
+    bot.slack.fail("chat.postEphemeral", "not_in_channel")
+    bot.slack.fail("chat.postMessage", "messages_tab_disabled")
+    bot.post_event(mention_event(JANE, channel=NOBOT_CHANNEL))
+    [record] = bot.wait_audit(action="delivery")
+    assert record["outcome"] == "undelivered"
+    assert record["detail"] == "not_in_channel then messages_tab_disabled"
+
+
+def test_an_unreadable_thread_parent_gets_help_in_the_dm(bot: BotHarness) -> None:
+    # A private channel the bot is not in: conversations.replies and the ephemeral both fail.
+    bot.slack.add_channel("G0PRIVATE", is_private=True, is_member=False, name="secret")
+    bot.slack.fail("chat.postEphemeral", "channel_not_found")
+    bot.post_event(mention_event("who?", channel="G0PRIVATE", thread_ts=new_ts()))
+    [dm] = posted(bot, "chat.postMessage")
+    assert dm["channel"] == MEMBER
+    assert "Send me" in card_text(dm)
+    assert bot.sandbox.request_count() == 0
