@@ -61,9 +61,9 @@ def test_three_identifiers_three_cards_more_get_a_picker(bot: BotHarness) -> Non
     picker = posted(bot, "chat.postMessage", 4)[3]
     assert "Which one" in card_text(picker)
     assert bot.sandbox.request_count() == requests  # nothing looked up before the pick
-    choice = button(picker, "profile_pick_in_message")  # the first: Jane
+    choice = button(picker, "profile_pick_identifier")  # the first: Jane
     bot.post_action(
-        "profile_pick_in_message", choice["value"], channel=bot.slack.dm_channel(MEMBER)
+        "profile_pick_identifier", choice["value"], channel=bot.slack.dm_channel(MEMBER)
     )
     card = posted(bot, "chat.postMessage", 5)[4]
     assert "Jane Doe" in card_text(card)
