@@ -115,7 +115,9 @@ def test_bots_edits_deletions_and_redeliveries_are_ignored(bot: BotHarness) -> N
     # A real message, then Slack re-delivering it (same event_id, X-Slack-Retry-Num): one card.
     first = bot.post_event(dm_event(bot, JANE))
     delivered = json.loads(first.body)
-    retry = bot.post_event(delivered["event"], retry_num=1, event_id=delivered["event_id"])
+    retry = bot.post_event(
+        delivered["event"], retry_num=1, retry_reason="http_error", event_id=delivered["event_id"]
+    )  # http_error: only the duplicate guard (the event id) can tell it is a copy
     assert retry.response.status_code == 200
     posted(bot, "chat.postMessage")
     bot.settle()
@@ -223,3 +225,16 @@ def test_a_refused_reply_is_audited(bot: BotHarness) -> None:
     [record] = bot.wait_audit(action="delivery")
     assert record["outcome"] == "undelivered"
     assert record["detail"] == "messages_tab_disabled"
+
+
+def test_a_late_answer_retry_is_dropped_but_a_lost_delivery_is_answered(bot: BotHarness) -> None:
+    # http_timeout: the first copy reached the bot (perhaps another process without Redis), so
+    # the re-delivery is dropped even though this process never saw its event id.
+    dropped = bot.post_event(dm_event(bot, JANE), retry_num=1, retry_reason="http_timeout")
+    assert dropped.response.status_code == 200
+    assert dropped.response.headers.get("X-Slack-No-Retry") == "1"
+    # connection_failed: the first copy never arrived; this one is the only one, so answer it.
+    bot.post_event(dm_event(bot, JANE), retry_num=1, retry_reason="connection_failed")
+    posted(bot, "chat.postMessage")
+    bot.settle()
+    assert len(bot.slack.calls("chat.postMessage")) == 1

@@ -290,10 +290,11 @@ class BotHarness:
         event: dict[str, Any],
         *,
         retry_num: int | None = None,
+        retry_reason: str = "http_timeout",
         event_id: str | None = None,
     ) -> Sent:
         """An Events API delivery (event_callback) carrying `event` (`event_id`: a re-delivery
-        repeats the first delivery's)."""
+        repeats the first delivery's; `retry_reason` is Slack's X-Slack-Retry-Reason)."""
         payload = {
             "token": LEGACY_TOKEN,
             "team_id": TEAM,
@@ -307,7 +308,9 @@ class BotHarness:
         body = json.dumps(payload)
         extra = {"Content-Type": "application/json"}
         if retry_num is not None:
-            extra.update({"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "timeout"})
+            extra.update(
+                {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
+            )
         response, elapsed, headers = self.send(body, extra_headers=extra)
         return Sent(response, elapsed, body, headers)
 

@@ -49,6 +49,16 @@ def _header(req: BoltRequest, name: str) -> str | None:
     return str(first) if first else None
 
 
+def _late_answer_retry(req: BoltRequest) -> bool:
+    """A re-delivery Slack sent because our answer came late (`http_timeout`): the first copy
+    reached the deployment and was acted on (listeners ack before they work), possibly by a
+    process whose guard this one cannot see (no Redis). Re-deliveries for other reasons
+    (connection_failed, http_error) may be the only copy that arrives, so only the guard above
+    drops those."""
+    retry = _header(req, "x-slack-retry-num")
+    return bool(retry) and _header(req, "x-slack-retry-reason") == "http_timeout"
+
+
 def make_dedupe_middleware(
     guard: DuplicateGuard, *, ttl: float = DUPLICATE_TTL_SECONDS
 ) -> Callable[..., Any]:
@@ -58,7 +68,7 @@ def make_dedupe_middleware(
         keys = delivery_keys(req)
         # Mark every key (no short-circuit), so a later copy matching any of them is caught.
         seen_before = [not guard.first_time(key, ttl) for key in keys]
-        if any(seen_before):
+        if any(seen_before) or _late_answer_retry(req):
             retry = _header(req, "x-slack-retry-num")
             logger.info("duplicate delivery dropped (retry %s)", retry or "none")
             return BoltResponse(status=200, body="", headers={"X-Slack-No-Retry": "1"})
