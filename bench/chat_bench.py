@@ -2,9 +2,9 @@
 
 Drives the real app in-process over loopback HTTP (sandbox Profile API with 150 ms injected on
 every route, sandbox Slack) with signed message.im events and prints: the ack time of 20 DMs
-sent at once (p50 / max), the time from a DM to its card in the DM (median of 20 cold lookups,
-sequential, each in a fresh bot so the cache is cold: three sample customers and 17 ids Segment
-does not know), and the same for @mentions (the ephemeral card).
+sent at once (p50 / max), and the time from a DM to its card in the DM and from an @mention to
+its ephemeral card (20 sequential lookups in a fresh bot per surface, each identifier new to the
+cache: three sample customers, then 17 ids Segment does not know).
 """
 
 from __future__ import annotations
