@@ -1,4 +1,5 @@
-"""Each person's recent lookups in Redis, sealed like every other value, with a TTL."""
+"""Each person's recent lookups in Redis, sealed (authenticated and bound to their key) like
+every other value, with a TTL."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from bot.state.cipher import ValueCipher
 from bot.state.codec import CodecError
 from bot.state.interfaces import HistoryStore
 from bot.state.shared.link import Clock, RedisLink, RedisUnavailable
-from bot.state.shared.stores import _MemoryWindow, _SealedValues
+from bot.state.shared.sealed import SealedValues
+from bot.state.shared.stores import _MemoryWindow
 
 HISTORY_FORMAT_VERSION = 1
 
@@ -50,7 +52,7 @@ class RedisHistoryStore:
         clock: Clock = time.monotonic,
     ) -> None:
         self._link = link
-        self._values = _SealedValues(link, cipher, "lookup history")
+        self._values = SealedValues(link, cipher, "lookup history")
         self._fallback = fallback
         self._window = _MemoryWindow(clock)
 

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from bot.slack import component_ids as ids
 from bot.slack import payloads
-from bot.slack.listeners.actions import ack_at_once
+from bot.slack.listeners.actions import ack_at_once, block_action
 from bot.slack.listeners.home.tab import (
     handle_clear_history,
     handle_recent,
@@ -38,6 +38,6 @@ def register(app: App, services: AppServices) -> None:
         handle_clear_history(services, body)
 
     app.event("app_home_opened")(home_opened)
-    app.action(ids.HOME_SEARCH)(ack=ack_at_once, lazy=[search])
-    app.action(ids.HOME_RECENT)(ack=ack_at_once, lazy=[recent])
-    app.action(ids.HOME_CLEAR_HISTORY)(ack=ack_at_once, lazy=[clear])
+    app.action(block_action(ids.HOME_SEARCH))(ack=ack_at_once, lazy=[search])
+    app.action(block_action(ids.HOME_RECENT))(ack=ack_at_once, lazy=[recent])
+    app.action(block_action(ids.HOME_CLEAR_HISTORY))(ack=ack_at_once, lazy=[clear])
