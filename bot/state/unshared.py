@@ -8,6 +8,7 @@ LOST_WITHOUT_SHARED_STATE = (
     "handled twice: two lookups, two audit records, two cards); card contexts (a button pressed "
     "on a card another process made says the card expired); membership changes (a person removed "
     "from a user group keeps access through the other processes until their cache expires); the "
-    "profile cache and single-flight (each process asks Segment itself); and the request budget "
+    "profile cache and single-flight (each process asks Segment itself); people's recent lookups "
+    "(the Home tab lists only those the process that draws it saw); and the request budget "
     "(each process spends its own, so together they can exceed the space's share)"
 )
