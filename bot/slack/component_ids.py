@@ -10,6 +10,7 @@ PROFILE_VIEW = "profile_view"  # the card shown in a modal (shortcut flow); read
 ENTER_IDENTIFIER_VIEW = "enter_identifier"  # input box: nothing found, or the person wants another
 ALL_TRAITS_VIEW = "all_traits"
 SHARE_CONFIRM_VIEW = "share_confirm"
+PEOPLE_VIEW = "account_people_view"  # every person linked to an account, each with an Open button
 
 # Inputs
 IDENTIFIER_INPUT_BLOCK = "identifier_block"
@@ -23,3 +24,7 @@ OPEN_IN_SEGMENT = "profile_open_in_segment"  # a link button: Slack still sends 
 SHARE = "profile_share"
 PICK_IDENTIFIER = "profile_pick_identifier"
 TYPE_IDENTIFIER = "profile_type_identifier"
+PEOPLE = "account_people"  # value: ref
+# Navigation between cards; value f"{ref}:{index}" into the card context's `related` list.
+OPEN_PERSON = "account_open_person"
+OPEN_ACCOUNT = "profile_open_account"

@@ -13,8 +13,9 @@ from bot.segment.models import (
     LinkedAccount,
     Profile,
 )
+from bot.slack import component_ids as ids
 from bot.slack.cards import text as t
-from bot.slack.cards.blocks import Block, context, fields_section, section
+from bot.slack.cards.blocks import Block, button, context, fields_section, section
 from bot.slack.cards.common import (
     index_by_canonical,
     join_lines,
@@ -162,12 +163,26 @@ def _account_line(account: LinkedAccount, options: CardOptions) -> str:
     return t.truncate_mrkdwn(f":office: {title} — {details}", 280)
 
 
-def account_blocks(profile: Profile, options: CardOptions) -> list[Block]:
-    """Linked accounts, each with a few key traits or the reason they are missing."""
+def account_blocks(profile: Profile, options: CardOptions, ref: str | None = None) -> list[Block]:
+    """Linked accounts, each with a few key traits or the reason they are missing; with `ref`,
+    each has an Open button (value f"{ref}:{index}", the card context's related list)."""
     lines = [_account_line(account, options) for account in profile.accounts]
     if not lines:
         return []
-    return [section("*Linked accounts*\n" + join_lines(lines, ACCOUNTS_TEXT, "account"))]
+    if ref is None:
+        return [section("*Linked accounts*\n" + join_lines(lines, ACCOUNTS_TEXT, "account"))]
+    blocks: list[Block] = [section("*Linked accounts*")]
+    used = 0
+    for index, line in enumerate(lines):
+        used += t.text_length(line)
+        if used > ACCOUNTS_TEXT - 40:  # the same text budget as the single-section form
+            blocks.append(context(f"+{plural(len(lines) - index, 'more account')}"))
+            break
+        block = section(line)
+        block["block_id"] = f"account_{index}"
+        block["accessory"] = button("Open", ids.OPEN_ACCOUNT, value=f"{ref}:{index}")
+        blocks.append(block)
+    return blocks
 
 
 def event_blocks(profile: Profile, options: CardOptions) -> list[Block]:

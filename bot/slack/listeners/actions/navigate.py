@@ -1,0 +1,91 @@
+"""Between people and accounts: the People modal, and buttons that open a linked card.
+
+Every button carries only the card's ref (and an index into the card context's `related`
+list), so the gate and the requester check see the same thing as for any other button.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+
+from bot.segment.errors import ProfileApiError
+from bot.slack import cards, payloads
+from bot.slack.audit_trail import audit
+from bot.slack.cards.notices import LINK_GONE_TEXT, OPEN_AGAIN, PEOPLE_AGAIN
+from bot.slack.cards.people import build_people_view
+from bot.slack.context import CardContext
+from bot.slack.delivery import notify_text_later, update_modal
+from bot.slack.listeners.common import card_for_actor, open_loading_then
+from bot.slack.lookup_flow import lookup_to_modal
+from bot.slack.services import AppServices
+
+
+def handle_people(services: AppServices, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    """ "People" on an account card: every linked person in a modal, each with an Open button."""
+    ack()
+    ref = payloads.action_value(body)
+    context = card_for_actor(services, client, body, ref)
+    if context is None:
+        return
+    open_loading_then(
+        services,
+        client,
+        body,
+        loading_text="Loading people…",
+        again=PEOPLE_AGAIN,
+        label="people",
+        work=lambda view_id: show_people(services, client, context, ref, view_id),
+    )
+
+
+def show_people(
+    services: AppServices, client: WebClient, context: CardContext, ref: str, view_id: str
+) -> None:
+    """Job body: the account (from the cache when fresh) and its people."""
+    ident = context.identifier
+    if ident is None:
+        return
+    try:
+        result = services.profiles.fetch_profile(ident)
+    except ProfileApiError as error:
+        audit(services, context, action="people", outcome=error.kind.value, identifier=ident)
+        update_modal(client, view_id, cards.build_error_view(error, ident))
+        return
+    audit(
+        services,
+        context,
+        action="people",
+        outcome="shown",
+        identifier=ident,
+        sections=["people"],
+        cached=result.cached,
+    )
+    update_modal(client, view_id, build_people_view(result.profile, services.cards, ref=ref))
+
+
+def handle_open_linked(
+    services: AppServices, ack: Ack, body: dict[str, Any], client: WebClient
+) -> None:
+    """A person's button on an account card, or an account's on a person's card (value
+    f"{ref}:{index}"): that card in a new modal (pushed when clicked in a modal)."""
+    ack()
+    ref, _, index_text = payloads.action_value(body).rpartition(":")
+    context = card_for_actor(services, client, body, ref)
+    if context is None:
+        return
+    target = context.related_identifier(int(index_text)) if index_text.isdigit() else None
+    if target is None:
+        notify_text_later(services.jobs, client, body, LINK_GONE_TEXT)
+        return
+    open_loading_then(
+        services,
+        client,
+        body,
+        loading_text="Looking up…",
+        again=OPEN_AGAIN,
+        label="open linked card",
+        work=lambda view_id: lookup_to_modal(services, client, context, target, view_id),
+    )
