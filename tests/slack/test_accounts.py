@@ -151,3 +151,18 @@ def test_gate_and_requester_check_on_the_new_buttons(bot: BotHarness) -> None:
     assert bot.slack.calls("views.open") == []
     assert bot.sandbox.request_count() == 0
     assert len(bot.wait_audit(6, action="refusal")) == 6
+
+
+def test_a_full_window_stack_replaces_the_top_window(bot: BotHarness) -> None:
+    """Slack stacks at most three windows; the fourth card replaces the top one."""
+    card = account_card(bot)
+    bot.post_action(PEOPLE, button(card, PEOPLE)["value"])
+    view_id, people = bot.wait_view(lambda v: v.get("callback_id") == "account_people_view")
+    bot.slack.fail("views.push", "push_limit_reached", times=1)
+    bot.post_action(OPEN_PERSON, person_buttons(people)[0]["value"], view_id=view_id)
+    bot.wait_view(lambda v: "Jane Doe" in card_text(v) and "Identifiers" in card_text(v))
+    assert "Jane Doe" in card_text(bot.slack.views()[view_id])  # in the window clicked in
+    # Any other refusal is explained, not papered over.
+    bot.slack.fail("views.push", "not_allowed_token_type", times=1)
+    bot.post_action(OPEN_PERSON, person_buttons(card)[1]["value"], view_id=view_id)
+    bot.wait_view(lambda v: "lacks a permission" in card_text(v))
