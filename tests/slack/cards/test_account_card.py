@@ -146,3 +146,40 @@ def test_person_card_has_a_button_per_linked_account() -> None:
     msg = build_profile_message(full_profile(accounts=accounts), OPTIONS, ref=REF)
     assert_valid_message(msg)
     assert opens(msg, ids.OPEN_ACCOUNT) == [f"{REF}:0", f"{REF}:1"]
+
+
+def test_markers_in_account_and_people_data_stay_inert() -> None:
+    """Every surface of an account shows no live mrkdwn marker its data brought (issue 11 §7)."""
+    from tests.slack.cards.test_inert_data import HOSTILE_VALUES, bidi_in, surface_markers, twin
+
+    def build(text: Any) -> Profile:
+        values = [text(v) for v in HOSTILE_VALUES]
+        people = tuple(
+            LinkedPerson(
+                "user_id", text(f"*u{i}*:x:"), {"name": v, "title": v, "email": v}, fetched=True
+            )
+            for i, v in enumerate(values)
+        )
+        return account(
+            identifier=Identifier("group_id", text("*acme*:fire:")),
+            traits={
+                "name": values[0],
+                "plan": values[1],
+                **{f"k{i}": v for i, v in enumerate(values)},
+            },
+            audiences={text(":aud:"): True},
+            computed_traits={text("_c_"): values[2]},
+            people=people,
+        )
+
+    options = replace(OPTIONS, account_people_on_card=20)
+    hostile, plain = build(lambda v: v), build(twin)
+    surfaces = {
+        "card": lambda p: build_profile_message(p, options, ref=REF),
+        "people": lambda p: build_people_view(p, options, ref=REF),
+        "shared": lambda p: build_shared_message(p, options, shared_by_user_id="U1"),
+    }
+    for name, make in surfaces.items():
+        shown = make(hostile)
+        assert surface_markers(shown) == surface_markers(make(plain)), name
+        assert bidi_in(shown) == [], name
