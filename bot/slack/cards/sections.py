@@ -180,7 +180,9 @@ def account_blocks(profile: Profile, options: CardOptions, ref: str | None = Non
             break
         block = section(line)
         block["block_id"] = f"account_{index}"
-        block["accessory"] = button("Open", ids.OPEN_ACCOUNT, value=f"{ref}:{index}")
+        error = profile.accounts[index].error
+        if error is None or error.kind is not ErrorKind.NOT_FOUND:  # nothing to open otherwise
+            block["accessory"] = button("Open", ids.OPEN_ACCOUNT, value=f"{ref}:{index}")
         blocks.append(block)
     return blocks
 
