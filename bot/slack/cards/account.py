@@ -29,13 +29,7 @@ from bot.slack.cards.blocks import (
     modal,
     section,
 )
-from bot.slack.cards.common import (
-    customer_name,
-    fetched_line,
-    index_by_canonical,
-    segment_url,
-    visible_items,
-)
+from bot.slack.cards.common import customer_name, fetched_line, segment_url, visible_items
 from bot.slack.cards.errors import section_error_line
 from bot.slack.cards.options import CardOptions
 from bot.slack.cards.people import cap_note, person_blocks
@@ -63,15 +57,11 @@ def looked_up_line(profile: Profile) -> str:
 
 
 def _pinned_keys(profile: Profile, options: CardOptions) -> set[str]:
-    index = index_by_canonical(visible_items(profile.traits, options.policy))
-    index.update(
-        (k, v)
-        for k, v in index_by_canonical(
-            visible_items(profile.computed_traits, options.policy)
-        ).items()
-        if k not in index
-    )
-    return {canonical_key(key) for key, _ in options.account_pinned_traits} & set(index)
+    """The canonical keys shown as pinned fields (as sections.pinned_fields picks them)."""
+    merged = {**profile.computed_traits, **profile.traits}
+    present = {canonical_key(k) for k, _ in visible_items(merged, options.policy)}
+    wanted = dict.fromkeys(canonical_key(key) for key, _ in options.account_pinned_traits)
+    return set([key for key in wanted if key in present][: t.MAX_FIELDS])
 
 
 def _trait_blocks(profile: Profile, options: CardOptions) -> list[Block]:
