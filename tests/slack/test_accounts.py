@@ -44,7 +44,7 @@ def test_account_card_shows_key_traits_classes_and_people(bot: BotHarness) -> No
     assert "*Health*\n82" in fields and "*CSM*\nDana Whitfield" in fields  # a computed trait
     # Classified: account audiences and computed traits in their own sections, not as traits.
     assert "✓ enterprise_accounts" in text and "✗ at_risk_accounts" in text
-    assert "Active Users 30d" in text or "active_users_30d" in text
+    assert "*Computed traits*\\nactive_users_30d: 38" in text  # health_score is pinned above
     assert "*People* (12 linked)" in text
     assert "*Jane Doe* · VP of Operations · jane@example.com" in text
     assert len(person_buttons(card)) == 10  # the default cap; all 12 are in the People modal
@@ -166,3 +166,11 @@ def test_a_full_window_stack_replaces_the_top_window(bot: BotHarness) -> None:
     bot.slack.fail("views.push", "not_allowed_token_type", times=1)
     bot.post_action(OPEN_PERSON, person_buttons(card)[1]["value"], view_id=view_id)
     bot.wait_view(lambda v: "lacks a permission" in card_text(v))
+
+
+def test_space_without_account_audiences(bot: BotHarness) -> None:
+    """Account audiences are a Segment feature a space may not have: no section, no warning."""
+    bot.sandbox.account_audiences = False
+    text = card_text(account_card(bot))
+    assert "Audiences" not in text and "unavailable" not in text
+    assert "*Health*\\n82" in text  # computed traits are still classified and shown
