@@ -24,6 +24,7 @@ from bot.segment.errors import ErrorKind, ProfileApiError
 from bot.segment.fanout import FanOut
 from bot.segment.ports import NotFoundEntry, ProfileStore, SingleFlight
 from bot.segment.sections import (
+    ACCOUNT_KEY_TRAITS,
     account_trait_keys,
     clean_events,
     clean_external_ids,
@@ -62,6 +63,8 @@ class LookupOptions:
     max_trait_pages: int = 5
     events_page_size: int = 10
     worker_threads: int = 32
+    # A linked account's traits fetched for a person's card: the admin's account key traits.
+    account_keys: tuple[str, ...] = ACCOUNT_KEY_TRAITS
 
 
 class ProfileService:
@@ -209,7 +212,7 @@ class ProfileService:
 
     def _account(self, group_id: str, *, deadline: float, scope: Hashable) -> m.LinkedAccount:
         account = Identifier(ACCOUNT_ID_TYPE, group_id)
-        keys = account_trait_keys(self.policy)
+        keys = account_trait_keys(self.policy, self.options.account_keys)
         page = self.client.traits(
             account, deadline=deadline, include=keys, limit=len(keys) or 1, scope=scope
         )

@@ -148,7 +148,7 @@ def _account_line(account: LinkedAccount, options: CardOptions) -> str:
     name = index.get("name")
     title = f"*{t.format_value(name[1], limit=60)}* ({group})" if name else f"*{group}*"
     parts = []
-    for key, label in options.pinned_traits:
+    for key, label in options.account_pinned_traits:  # the admin's key account traits
         found = index.get(canonical_key(key))
         if found is not None and canonical_key(key) != "name":
             shown = t.format_value(found[1], limit=50, is_hidden=policy.is_hidden)
