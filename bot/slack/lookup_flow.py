@@ -72,6 +72,9 @@ def run_lookup(services: AppServices, context: CardContext, ident: Identifier) -
         return LookupOutcome(ident, None, error)
     profile = result.profile
     failed = sorted(profile.errors)
+    bare = sum(1 for person in profile.people if person.error is not None)
+    if bare:  # an account's people whose details could not be fetched (listed by id)
+        failed.append(f"{bare} of {len(profile.people)} people's details")
     audit(
         services,
         context,

@@ -116,6 +116,8 @@ def test_a_person_that_fails_is_listed_by_identifier(bot: BotHarness) -> None:
     text = card_text(account_card(bot))
     assert "`user_id:u_acme_003` — details unavailable" in text
     assert "*Nina Petrova*" in text  # the others are whole
+    [record] = bot.wait_audit(action="lookup")
+    assert record["detail"] == "failed: 1 of 12 people's details"
 
 
 def test_account_with_nobody_linked_has_no_people_button(bot: BotHarness) -> None:
