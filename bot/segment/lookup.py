@@ -167,7 +167,8 @@ class ProfileService:
         # else only when the traits hold a key the catalogue cannot place (see catalog.py).
         # Accounts too, in their own part of the catalogue: Segment documents `class=` on the
         # traits route without naming a collection, so its answer for accounts is assumed to be
-        # the same; if Segment refused it, the card would say the classes could not be read.
+        # the same; if Segment refused it, the card would say the classes could not be read
+        # (except a refused class=audience on an account: accounts.audiences_switched_off).
         asked = self.catalog.is_empty(ident.collection)
         if asked:
             self._ask_classes(fan, ident, common)

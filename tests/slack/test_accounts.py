@@ -176,3 +176,15 @@ def test_space_without_account_audiences(bot: BotHarness) -> None:
     text = card_text(account_card(bot))
     assert "Audiences" not in text and "unavailable" not in text
     assert "*Health*\\n82" in text  # computed traits are still classified and shown
+
+
+def test_a_forged_index_opens_nothing(bot: BotHarness) -> None:
+    card = account_card(bot, "account:initech")
+    ref = button(card, PEOPLE)["value"]
+    bot.sandbox.clear_requests()
+    for value in (f"{ref}:3", f"{ref}:-1", f"{ref}:²", f"{ref}:x"):
+        notice = bot.wait_response(bot.post_action(OPEN_PERSON, value).response_url)
+        assert "no longer on this card" in card_text(notice)
+    notice = bot.wait_response(bot.post_action(OPEN_PERSON, ref).response_url)
+    assert "expired" in card_text(notice)  # no index: not a ref this bot made
+    assert bot.slack.calls("views.open") == [] and bot.sandbox.request_count() == 0

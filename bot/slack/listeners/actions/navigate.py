@@ -77,7 +77,8 @@ def handle_open_linked(
     context = card_for_actor(services, client, body, ref)
     if context is None:
         return
-    target = context.related_identifier(int(index_text)) if index_text.isdigit() else None
+    index = int(index_text) if index_text.isdecimal() and len(index_text) < 4 else -1
+    target = context.related_identifier(index)
     if target is None:
         notify_text_later(services.jobs, client, body, LINK_GONE_TEXT)
         return
