@@ -188,3 +188,14 @@ def test_a_forged_index_opens_nothing(bot: BotHarness) -> None:
     notice = bot.wait_response(bot.post_action(OPEN_PERSON, ref).response_url)
     assert "expired" in card_text(notice)  # no index: not a ref this bot made
     assert bot.slack.calls("views.open") == [] and bot.sandbox.request_count() == 0
+
+
+def test_all_traits_of_an_account(bot: BotHarness) -> None:
+    card = account_card(bot)
+    bot.sandbox.clear_requests()
+    bot.post_action("profile_all_traits", button(card, "profile_all_traits")["value"])
+    _, view = bot.wait_view(lambda v: v.get("callback_id") == "all_traits")
+    text = card_text(view)
+    for expected in ("*Traits*", "*Computed traits*", "*Audiences*", "renewal_date", "seats"):
+        assert expected in text, expected
+    assert bot.sandbox.request_count() == 0  # the cached account
