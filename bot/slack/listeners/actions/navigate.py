@@ -21,7 +21,6 @@ from bot.slack.cards.notices import (
     PEOPLE_AGAIN,
     modal_not_opened_text,
 )
-from bot.slack.cards.people import build_people_view
 from bot.slack.context import CardContext
 from bot.slack.delivery import ModalError, notify_text_later, open_for_click, update_modal
 from bot.slack.listeners.common import card_for_actor, run_for_modal
@@ -64,7 +63,7 @@ def show_people(
         sections=["people"],
         cached=result.cached,
     )
-    update_modal(client, view_id, build_people_view(result.profile, services.cards, ref=ref))
+    update_modal(client, view_id, cards.build_people_view(result.profile, services.cards, ref=ref))
 
 
 def handle_open_linked(
