@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.segment.errors import ErrorKind
 from bot.segment.models import LinkedPerson, Profile
 from bot.slack import component_ids as ids
 from bot.slack.cards import text as t
@@ -15,10 +16,10 @@ from bot.slack.cards.options import CardOptions
 PERSON_LINE_TEXT = 300
 LINKS_CAP = 20  # Segment lists at most 20 linked people (profile-api.md §2.5)
 _REASONS = {
-    "timeout": "no answer in time",
-    "rate_limited": "Segment was busy",
-    "not_found": "no profile under this id",
-    "circuit_open": "Segment is failing",
+    ErrorKind.TIMEOUT: "no answer in time",
+    ErrorKind.RATE_LIMITED: "Segment was busy",
+    ErrorKind.NOT_FOUND: "no profile under this id",
+    ErrorKind.CIRCUIT_OPEN: "Segment is failing",
 }
 
 
@@ -30,7 +31,7 @@ def person_line(person: LinkedPerson, options: CardOptions, limit: int = PERSON_
     """Safe mrkdwn: name, title and email when their traits carry them; else the identifier
     the link gave, marked as such."""
     if person.error is not None:
-        reason = _REASONS.get(person.error.kind.value, "Segment returned an error")
+        reason = _REASONS.get(person.error.kind, "Segment returned an error")
         ref = request_ref(person.error.request_id)
         line = f":warning: `{_identifier(person)}` — details unavailable ({reason}){ref}"
         return t.truncate_mrkdwn(line, limit)
