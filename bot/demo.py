@@ -82,7 +82,8 @@ def run_lookup(text: str) -> tuple[DemoResult, list[str]]:
         finally:
             services.close()
         others = [f"{c.identifier:<34} {c.name} — {c.summary}" for c in sandbox.customers()]
-    return DemoResult(text, ack, card), others
+        accounts = [f"{c.identifier:<34} {c.name} — {c.summary}" for c in sandbox.accounts()]
+    return DemoResult(text, ack, card), [*others, "", "Accounts (B2B customers):", *accounts]
 
 
 def _expects_follow_up(parser: Any, text: str) -> bool:

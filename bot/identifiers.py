@@ -11,6 +11,8 @@ from urllib.parse import quote
 
 MAX_INPUT_LENGTH = 256
 ACCOUNT_ID_TYPE = "group_id"
+# Words people may type for an id type: `account:acme-corp` is `group_id:acme-corp`.
+TYPE_ALIASES = {"account": ACCOUNT_ID_TYPE}
 # The id types every Segment space has; admins add their own (PROFILE_EXTRA_ID_TYPES, a phone type).
 BUILTIN_ID_TYPES: tuple[str, ...] = ("user_id", "email", "anonymous_id", ACCOUNT_ID_TYPE)
 PROFILE_ROUTES = frozenset({"traits", "events", "external_ids", "links", "metadata"})
@@ -113,6 +115,7 @@ class IdentifierParser:
             f"{self.phone_type}:+15555550123",
             "user_id:u_12345",
             "anonymous_id:5c1d…",
+            "account:acme-corp",
         )
 
     def parse(self, text: str) -> Identifier:
@@ -152,6 +155,8 @@ class IdentifierParser:
         head_l = head.strip().lower()
         if sep and head_l in ("mailto", "tel"):
             return ("email" if head_l == "mailto" else self.phone_type), tail.strip()
+        if sep and head_l in TYPE_ALIASES and TYPE_ALIASES[head_l] in self.id_types:
+            head_l = TYPE_ALIASES[head_l]
         if sep and _TYPE.match(head_l):
             if head_l not in self.id_types:
                 raise IdentifierError(
@@ -225,7 +230,8 @@ class IdentifierParser:
             spans.append((match.start(), prefix + html.unescape(match.group(2))))
         plain = _SLACK_MARKUP.sub(lambda m: " " * len(m.group(0)), text)
         plain = html.unescape(plain)
-        types = "|".join(re.escape(t) for t in self.id_types)
+        aliases = [a for a, target in TYPE_ALIASES.items() if target in self.id_types]
+        types = "|".join(re.escape(t) for t in (*self.id_types, *aliases))
         explicit = re.compile(rf"(?<![\w.])(?:{types}):[^\s<>,;]+", re.IGNORECASE)
         taken: list[tuple[int, int]] = []
         for match in explicit.finditer(plain):

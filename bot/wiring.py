@@ -137,6 +137,9 @@ def lookup_options(settings: Settings) -> LookupOptions:
         max_trait_pages=settings.max_trait_pages,
         events_page_size=settings.events_page_size,
         worker_threads=settings.worker_threads,
+        account_keys=tuple(
+            dict.fromkeys(("name", *(key for key, _ in settings.account_pinned_traits)))
+        ),
     )
 
 

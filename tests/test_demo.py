@@ -48,6 +48,17 @@ def test_without_an_identifier_shows_a_sample_customer_and_lists_the_others(
     assert len(sample_customers) >= 5
     for customer in sample_customers:
         assert customer.identifier in listed and customer.name in listed
+    accounts = listed.split("Accounts (B2B customers):", 1)[1]
+    for group_id in ("group_id:acme-corp", "group_id:globex", "group_id:vandelay-industries"):
+        assert group_id in accounts
+
+
+def test_an_account_shows_the_account_card(tmp_path: Path) -> None:
+    out = _demo(tmp_path, "account:acme-corp").stdout
+    card = out.split("Then the card replaces it", 1)[1]
+    assert "\n  Acme Corp\n" in card and "People (12 linked)" in card
+    assert "Jane Doe · VP of Operations" in card and "[ People ]" in card
+    assert "events" not in card.lower()
 
 
 def test_an_identifier_shows_that_customer(tmp_path: Path) -> None:

@@ -35,6 +35,8 @@ SPACE = "spa_test"
         ("user_id:U_123", ("user_id", "u_123")),
         ("anonymous_id:5c1d2f3e-aaaa-bbbb", ("anonymous_id", "5c1d2f3e-aaaa-bbbb")),
         ("group_id:ACME-1", ("group_id", "acme-1")),
+        ("account:acme-corp", ("group_id", "acme-corp")),  # the alias people type
+        ("Account: Acme-Corp", ("group_id", "acme-corp")),
         ("ga_client_id:123.456", ("ga_client_id", "123.456")),
         ("user_id:auth0|123", ("user_id", "auth0|123")),
         ("a&amp;b@example.com", ("email", "a&b@example.com")),
@@ -140,6 +142,10 @@ def test_find_all_in_a_message() -> None:
         Identifier("email", "bob@example.org"),
     ]
     assert PARSER.find_all("nothing to see here") == []
+    assert PARSER.find_all("renewal call with Account:Acme-Corp, then group_id:globex") == [
+        Identifier("group_id", "acme-corp"),
+        Identifier("group_id", "globex"),
+    ]
 
 
 @settings(max_examples=600, deadline=None)

@@ -62,6 +62,7 @@ class CustomerStore:
     def __init__(self, path: Path | None = None) -> None:
         raw = json.loads((path or DEFAULT_CUSTOMERS_PATH).read_text(encoding="utf-8"))
         self._samples: list[SampleCustomer] = []
+        self._account_samples: list[SampleCustomer] = []
         self._index: dict[tuple[str, str, str], StoredProfile] = {}
         self._by_segment_id: dict[str, StoredProfile] = {}
         linked_users: dict[str, list[str]] = {}
@@ -74,12 +75,20 @@ class CustomerStore:
             for group_id in profile.links:
                 linked_users.setdefault(group_id, []).append(profile.segment_id)
         for entry in raw.get("accounts", []):
+            for person in entry.get("people", ()):
+                profile = _person(person, entry)
+                self._add(profile)
+                linked_users.setdefault(entry["group_id"], []).append(profile.segment_id)
+        for entry in raw.get("accounts", []):
             group_id = entry["group_id"]
             entry = {
                 **entry,
                 "external_ids": [{"type": "group_id", "id": group_id, "source_id": "src_accounts"}],
             }
             self._add(_profile("accounts", entry, tuple(linked_users.get(group_id, ()))))
+            self._account_samples.append(
+                SampleCustomer(entry["name"], f"group_id:{group_id}", entry.get("summary", ""))
+            )
 
     def _add(self, profile: StoredProfile) -> None:
         self._by_segment_id[profile.segment_id] = profile
@@ -97,6 +106,10 @@ class CustomerStore:
     def customers(self) -> list[SampleCustomer]:
         """The user profiles to offer in the demo, in file order."""
         return list(self._samples)
+
+    def accounts(self) -> list[SampleCustomer]:
+        """The account profiles to offer in the demo, in file order."""
+        return list(self._account_samples)
 
 
 def _profile(collection: str, entry: Mapping[str, Any], links: tuple[str, ...]) -> StoredProfile:
@@ -137,6 +150,31 @@ def _profile(collection: str, entry: Mapping[str, Any], links: tuple[str, ...]) 
         source_id=str(first_source),
         trait_sources={str(k): str(v) for k, v in (entry.get("trait_sources") or {}).items()},
     )
+
+
+def _person(person: Mapping[str, Any], account: Mapping[str, Any]) -> StoredProfile:
+    """A user profile from an account's compact `people` entry: a name, a title, an email and
+    a user id, linked to that account (they are not listed among the demo's customers)."""
+    first, _, last = str(person["name"]).partition(" ")
+    traits = {
+        "name": person["name"],
+        "first_name": first,
+        "last_name": last,
+        "email": person["email"],
+        "company": account["traits"].get("name", account["name"]),
+        **({"title": person["title"]} if person.get("title") else {}),
+    }
+    entry = {
+        "name": person["name"],
+        "segment_id": "use_" + hashlib.sha1(person["user_id"].encode()).hexdigest()[:27],
+        "created_at": account.get("created_at", ""),
+        "external_ids": [
+            {"type": "user_id", "id": person["user_id"], "source_id": "src_app"},
+            {"type": "email", "id": person["email"], "source_id": "src_app"},
+        ],
+        "traits": traits,
+    }
+    return _profile("users", entry, (str(account["group_id"]),))
 
 
 def iso(moment: datetime) -> str:

@@ -42,8 +42,12 @@ class ProfileApiSandbox(LoopbackService):
         rate_limit_rps: float | None = 100.0,
         customers_path: Path | None = None,
         clock: Callable[[], float] = time.monotonic,
+        account_audiences: bool = True,
     ) -> None:
         self.token = token
+        # Account audiences are a Segment feature a space must have switched on (profile-api.md
+        # §5); with it off the sandbox's accounts have no audiences and refuse class=audience.
+        self.account_audiences = account_audiences
         self.space_id = space_id
         self._store = CustomerStore(customers_path)
         self._faults = FaultBook()
@@ -84,6 +88,10 @@ class ProfileApiSandbox(LoopbackService):
     def customers(self) -> list[SampleCustomer]:
         """The sample customers, for the demo to list."""
         return self._store.customers()
+
+    def accounts(self) -> list[SampleCustomer]:
+        """The sample accounts (B2B customers), for the demo to list."""
+        return self._store.accounts()
 
     def set_rate_limit(self, rate_limit_rps: float | None) -> None:
         """Change the per-space limit (None disables it) and forget the current window."""
@@ -188,7 +196,14 @@ class ProfileApiSandbox(LoopbackService):
         profile = self._store.find(target.collection, id_type, value)
         if profile is None:
             raise NOT_FOUND
-        return render(target.route, profile, self._store, incoming.query, space_id=self.space_id)
+        return render(
+            target.route,
+            profile,
+            self._store,
+            incoming.query,
+            space_id=self.space_id,
+            account_audiences=self.account_audiences,
+        )
 
 
 def _dump(data: Mapping[str, Any] | list[Any]) -> bytes:

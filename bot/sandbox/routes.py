@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,11 +46,21 @@ def render(
     *,
     space_id: str,
     now: datetime | None = None,
+    account_audiences: bool = True,
 ) -> dict[str, Any]:
     """The 200 body for one route of one profile, or raise ApiError for bad parameters."""
     moment = now or datetime.now(UTC)
     if profile.collection == "accounts" and route not in ACCOUNT_ROUTES:
         raise NOT_FOUND
+    if profile.collection == "accounts" and not account_audiences:
+        if route == "traits" and query.get("class") == "audience":
+            # Undocumented: what Segment answers class=audience on an account when the space
+            # has no account audiences. A 400 is the sandbox's guess; the bot must cope with it
+            # (and equally with an empty 200, which is what an account in no audience gets).
+            raise ApiError(
+                400, "validation_error", "Account audiences are not enabled for this space."
+            )
+        profile = replace(profile, audiences={})
     url = (
         f"/v1/spaces/{space_id}/collections/{profile.collection}"
         f"/profiles/{profile.segment_id}/{route}"

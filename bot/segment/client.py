@@ -21,6 +21,7 @@ from bot.segment.models import EventsPage, ExternalId, TraitSource, TraitsPage
 from bot.segment.parse import (
     parse_events_page,
     parse_external_ids,
+    parse_link_records,
     parse_links,
     parse_metadata,
     parse_traits_page,
@@ -265,6 +266,13 @@ class ProfileApiClient:
             lambda doc: parse_links(doc, want),
             scope,
         )
+
+    def link_records(
+        self, ident: Identifier, *, deadline: float, scope: Hashable | None = None
+    ) -> list[tuple[tuple[str, str], ...]]:
+        """Every linked profile's (type, id) pairs, in Segment's order (at most 20 links)."""
+        params = {"limit": LINKS_LIMIT}
+        return self._get(ident, "links", params, deadline, parse_link_records, scope)
 
     def metadata(
         self, ident: Identifier, *, deadline: float, scope: Hashable | None = None

@@ -7,11 +7,12 @@ import hmac
 import time
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.identifiers import ACCOUNT_ID_TYPE, Identifier
 from bot.segment import models as m
+from bot.segment.accounts import PeopleFetch, audiences_switched_off
 from bot.segment.catalog import (
     CLASS_REQUESTS,
     TraitClassCatalog,
@@ -23,6 +24,7 @@ from bot.segment.errors import ErrorKind, ProfileApiError
 from bot.segment.fanout import FanOut
 from bot.segment.ports import NotFoundEntry, ProfileStore, SingleFlight
 from bot.segment.sections import (
+    ACCOUNT_KEY_TRAITS,
     account_trait_keys,
     clean_events,
     clean_external_ids,
@@ -37,7 +39,8 @@ from bot.trait_policy import TraitPolicy
 PARTIAL_TTL_SECONDS = 5.0
 EXTERNAL_IDS_LIMIT = 25
 _CORE_SECTIONS = ("traits", "events", "external_ids", "links")
-_SECTION_OF = {"links": m.SECTION_ACCOUNTS}
+# What a failed /links call means on the card: a person's accounts, or an account's people.
+_LINKS_SECTION = {"users": m.SECTION_ACCOUNTS, "accounts": m.SECTION_PEOPLE}
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,8 @@ class LookupOptions:
     max_trait_pages: int = 5
     events_page_size: int = 10
     worker_threads: int = 32
+    # A linked account's traits fetched for a person's card: the admin's account key traits.
+    account_keys: tuple[str, ...] = ACCOUNT_KEY_TRAITS
 
 
 class ProfileService:
@@ -155,15 +160,20 @@ class ProfileService:
             fan.submit("events", c.events, ident, limit=self.options.events_page_size, **common)
             fan.submit("external_ids", c.external_ids, ident, limit=EXTERNAL_IDS_LIMIT, **common)
             fan.submit("links", c.links, ident, **common)
+        else:
+            # An account's own documented routes: /traits (above) and /links (its people).
+            fan.submit("links", c.link_records, ident, **common)
         # Trait classes: asked at once while the catalogue knows nothing (they will be needed),
         # else only when the traits hold a key the catalogue cannot place (see catalog.py).
         # Accounts too, in their own part of the catalogue: Segment documents `class=` on the
         # traits route without naming a collection, so its answer for accounts is assumed to be
-        # the same; if Segment refused it, the card would say the classes could not be read.
+        # the same; if Segment refused it, the card would say the classes could not be read
+        # (except a refused class=audience on an account: accounts.audiences_switched_off).
         asked = self.catalog.is_empty(ident.collection)
         if asked:
             self._ask_classes(fan, ident, common)
         accounts: list[str] = []
+        people = PeopleFetch(c, self.policy)
         while names := fan.next_done():
             if "traits" in names:
                 page, error = fan.outcome("traits")
@@ -174,20 +184,25 @@ class ProfileService:
                     if self.catalog.unknown(ident.collection, visible):
                         self._ask_classes(fan, ident, common)
                         asked = True
-            if "links" in names:
+            if "links" in names and ident.collection == "users":
                 group_ids, _ = fan.outcome("links")
                 for group_id in usable_group_ids(group_ids or ()):
                     fan.submit(f"account:{group_id}", self._account, group_id, **common)
                     accounts.append(group_id)
+            elif "links" in names:  # an account's people
+                people.submit(fan, fan.outcome("links")[0] or (), **common)
         try:
             profile = self._assemble(ident, fan, accounts)
+            if ident.collection == "accounts":
+                profile = replace(profile, people=people.collect(fan))
         except ProfileApiError as error:
             if error.kind is ErrorKind.NOT_FOUND:
                 found = NotFoundEntry(fetched_at=self._wall_clock())
                 self.cache.put(key, found, self.options.not_found_ttl_seconds)
             raise
         ttl = self.options.cache_ttl_seconds
-        self.cache.put(key, profile, min(ttl, PARTIAL_TTL_SECONDS) if profile.errors else ttl)
+        bare = profile.errors or any(p.error for p in profile.people)
+        self.cache.put(key, profile, min(ttl, PARTIAL_TTL_SECONDS) if bare else ttl)
         return profile
 
     def _ask_classes(self, fan: FanOut, ident: Identifier, common: dict[str, Any]) -> None:
@@ -198,7 +213,7 @@ class ProfileService:
 
     def _account(self, group_id: str, *, deadline: float, scope: Hashable) -> m.LinkedAccount:
         account = Identifier(ACCOUNT_ID_TYPE, group_id)
-        keys = account_trait_keys(self.policy)
+        keys = account_trait_keys(self.policy, self.options.account_keys)
         page = self.client.traits(
             account, deadline=deadline, include=keys, limit=len(keys) or 1, scope=scope
         )
@@ -213,6 +228,9 @@ class ProfileService:
                 results[name] = value
             else:
                 errors[name] = error
+        if ident.collection == "accounts" and audiences_switched_off(errors.get("audience")):
+            del errors["audience"]  # no account audiences in this space: an empty answer
+            results["audience"] = m.TraitsPage(traits={}, complete=True)
         traits_error = errors.get("traits")
         if traits_error is not None and traits_error.kind is ErrorKind.NOT_FOUND:
             raise traits_error
@@ -225,7 +243,7 @@ class ProfileService:
         ):
             raise traits_error
         section_errors = {
-            _SECTION_OF.get(n, n): m.SectionError.from_error(e)
+            (_LINKS_SECTION[ident.collection] if n == "links" else n): m.SectionError.from_error(e)
             for n, e in errors.items()
             if n in core
         }

@@ -18,6 +18,7 @@ SECTION_COMPUTED = "computed_traits"
 SECTION_EXTERNAL_IDS = "external_ids"
 SECTION_EVENTS = "events"
 SECTION_ACCOUNTS = "accounts"
+SECTION_PEOPLE = "people"  # an account's linked users
 SECTION_METADATA = "metadata"
 
 
@@ -93,6 +94,20 @@ class LinkedAccount:
 
 
 @dataclass(frozen=True)
+class LinkedPerson:
+    """A user linked to an account: the identifier the link gives, and a few of their traits.
+
+    `fetched` is False when their traits were not asked for; `error` says why asking failed.
+    """
+
+    id_type: str
+    id_value: str
+    traits: Mapping[str, JsonValue] = field(default_factory=dict)
+    fetched: bool = False
+    error: SectionError | None = None
+
+
+@dataclass(frozen=True)
 class Profile:
     """One customer's profile as the card shows it. Sections that failed are named in `errors`."""
 
@@ -106,6 +121,7 @@ class Profile:
     events: tuple[Event, ...] = ()
     events_cursor: str | None = None
     accounts: tuple[LinkedAccount, ...] = ()
+    people: tuple[LinkedPerson, ...] = ()  # accounts only: linked users, as Segment lists them
     metadata: Mapping[str, JsonValue] = field(default_factory=dict)
     errors: Mapping[str, SectionError] = field(default_factory=dict)
     # Per trait key (plain, computed or audience): its source and last update, when known.

@@ -194,21 +194,35 @@ def parse_external_ids(doc: Any) -> list[ExternalId]:
     return result
 
 
-def parse_links(doc: Any, id_type: str) -> list[str]:
-    """The `id_type` ids (e.g. group_id) of the linked profiles, in order, without repeats."""
+def parse_link_records(doc: Any) -> list[tuple[tuple[str, str], ...]]:
+    """Each linked profile's (type, id) pairs, in Segment's order (a link without ids is kept
+    empty, so positions still match what Segment sent)."""
     body = _object(doc, "body")
-    found: dict[str, None] = {}
+    records: list[tuple[tuple[str, str], ...]] = []
     for raw in _list_or_null(body, "data"):
         link = _object(raw, "link")
         external_ids = link.get("external_ids")
         if external_ids is None:
+            records.append(())
             continue
         if not isinstance(external_ids, list):
             raise ShapeError("link external_ids is not a list")
+        pairs: dict[tuple[str, str], None] = {}
         for raw_id in external_ids:
             item = _object(raw_id, "link external id")
-            value = _optional_str(item, "id")
-            if _optional_str(item, "type") == id_type and value:
+            id_type, value = _optional_str(item, "type"), _optional_str(item, "id")
+            if id_type and value:
+                pairs.setdefault((id_type, value), None)
+        records.append(tuple(pairs))
+    return records
+
+
+def parse_links(doc: Any, id_type: str) -> list[str]:
+    """The `id_type` ids (e.g. group_id) of the linked profiles, in order, without repeats."""
+    found: dict[str, None] = {}
+    for record in parse_link_records(doc):
+        for kind, value in record:
+            if kind == id_type:
                 found.setdefault(value, None)
     return list(found)
 

@@ -93,9 +93,9 @@ def usable_group_ids(group_ids: Iterable[str]) -> list[str]:
     return usable[:MAX_LINKED_ACCOUNTS]
 
 
-def account_trait_keys(policy: TraitPolicy) -> list[str]:
+def account_trait_keys(policy: TraitPolicy, keys: Iterable[str] = ACCOUNT_KEY_TRAITS) -> list[str]:
     """The key account traits that are not hidden (hidden ones are never requested)."""
-    return policy.visible(ACCOUNT_KEY_TRAITS)
+    return policy.visible(keys)
 
 
 def linked_account(

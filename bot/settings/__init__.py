@@ -1,6 +1,9 @@
 """Settings: one frozen object from the environment and `./.env`, validated once at start-up."""
 
 from bot.settings.defaults import (
+    DEFAULT_ACCOUNT_PEOPLE_ON_CARD,
+    DEFAULT_ACCOUNT_PINNED_TRAITS,
+    DEFAULT_ACCOUNT_SHAREABLE_TRAITS,
     DEFAULT_HIDDEN_TRAITS,
     DEFAULT_PINNED_TRAITS,
     DEFAULT_SHAREABLE_TRAITS,
@@ -16,6 +19,9 @@ from bot.settings.model import Settings
 from bot.settings.parsing import SettingsError, is_loopback_host, validate_base_url
 
 __all__ = [
+    "DEFAULT_ACCOUNT_PEOPLE_ON_CARD",
+    "DEFAULT_ACCOUNT_PINNED_TRAITS",
+    "DEFAULT_ACCOUNT_SHAREABLE_TRAITS",
     "DEFAULT_HIDDEN_TRAITS",
     "DEFAULT_PINNED_TRAITS",
     "DEFAULT_SHAREABLE_TRAITS",

@@ -36,3 +36,18 @@ DEFAULT_PINNED_TRAITS: tuple[tuple[str, str], ...] = (
     ("last_seen_at", "Last seen"),
 )
 DEFAULT_SHAREABLE_TRAITS: tuple[str, ...] = ("name", "company", "plan", "created_at")
+# Account cards (group_id lookups) have their own key traits and shareable list.
+DEFAULT_ACCOUNT_PINNED_TRAITS: tuple[tuple[str, str], ...] = (
+    ("name", "Name"),
+    ("plan", "Plan"),
+    ("industry", "Industry"),
+    ("employees", "Employees"),
+    ("mrr", "MRR"),
+    ("arr", "ARR"),
+    ("renewal_date", "Renewal"),
+    ("csm", "CSM"),
+    ("owner", "Owner"),
+    ("health_score", "Health"),
+)
+DEFAULT_ACCOUNT_SHAREABLE_TRAITS: tuple[str, ...] = ("name", "plan", "industry")
+DEFAULT_ACCOUNT_PEOPLE_ON_CARD = 10

@@ -9,6 +9,9 @@ from pathlib import Path
 from dotenv import dotenv_values
 
 from bot.settings.defaults import (
+    DEFAULT_ACCOUNT_PEOPLE_ON_CARD,
+    DEFAULT_ACCOUNT_PINNED_TRAITS,
+    DEFAULT_ACCOUNT_SHAREABLE_TRAITS,
     DEFAULT_HIDDEN_TRAITS,
     DEFAULT_PINNED_TRAITS,
     DEFAULT_SHAREABLE_TRAITS,
@@ -186,6 +189,14 @@ def _build(env: Mapping[str, str]) -> Settings:
         hidden_traits=DEFAULT_HIDDEN_TRAITS + parse_csv(_get(env, "PROFILE_HIDDEN_TRAITS")),
         shareable_traits=parse_csv(_get(env, "PROFILE_SHAREABLE_TRAITS"))
         or DEFAULT_SHAREABLE_TRAITS,
+        account_pinned_traits=parse_labelled_keys(
+            env, "PROFILE_ACCOUNT_PINNED_TRAITS", DEFAULT_ACCOUNT_PINNED_TRAITS
+        ),
+        account_shareable_traits=parse_csv(_get(env, "PROFILE_ACCOUNT_SHAREABLE_TRAITS"))
+        or DEFAULT_ACCOUNT_SHAREABLE_TRAITS,
+        account_people_on_card=parse_int(
+            env, "PROFILE_ACCOUNT_PEOPLE_ON_CARD", DEFAULT_ACCOUNT_PEOPLE_ON_CARD, low=0, high=20
+        ),
         sharing_enabled=parse_bool(env, "PROFILE_SHARING_ENABLED", True),
         share_to_external_channels=parse_bool(env, "PROFILE_SHARE_TO_EXTERNAL_CHANNELS", False),
         lookup_deadline_seconds=parse_float(

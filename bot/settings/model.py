@@ -29,6 +29,9 @@ class Settings:
     pinned_traits: tuple[tuple[str, str], ...]
     hidden_traits: tuple[str, ...]
     shareable_traits: tuple[str, ...]
+    account_pinned_traits: tuple[tuple[str, str], ...]
+    account_shareable_traits: tuple[str, ...]
+    account_people_on_card: int
     sharing_enabled: bool
     share_to_external_channels: bool
     lookup_deadline_seconds: float

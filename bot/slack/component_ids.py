@@ -10,6 +10,7 @@ PROFILE_VIEW = "profile_view"  # the card shown in a modal (shortcut flow); read
 ENTER_IDENTIFIER_VIEW = "enter_identifier"  # input box: nothing found, or the person wants another
 ALL_TRAITS_VIEW = "all_traits"
 SHARE_CONFIRM_VIEW = "share_confirm"
+PEOPLE_VIEW = "account_people_view"  # every person linked to an account, each with an Open button
 
 # Inputs
 IDENTIFIER_INPUT_BLOCK = "identifier_block"
@@ -33,3 +34,9 @@ HOME_RECENT = "home_recent"  # a recent lookup; its value is the entry's opaque 
 HOME_CLEAR_HISTORY = "home_clear_history"
 SHARE_TARGET_BLOCK = "share_target_block"  # where to share, chosen in the confirmation
 SHARE_TARGET_INPUT = "share_target_input"
+
+# Accounts
+PEOPLE = "account_people"  # value: ref
+# Navigation between cards; value f"{ref}:{index}" into the card context's `related` list.
+OPEN_PERSON = "account_open_person"
+OPEN_ACCOUNT = "profile_open_account"

@@ -36,6 +36,9 @@ class CardContext:
     events_cursor: str | None = None
     events_page: int = 1
     candidates: tuple[str, ...] = field(default=())  # "type:value" strings to pick from
+    # "type:value" of the cards this one links to, in button order: a person's accounts, or an
+    # account's people. Kept here so a button value is only f"{ref}:{index}", never an id.
+    related: tuple[str, ...] = field(default=())
 
     @property
     def identifier(self) -> Identifier | None:
@@ -56,6 +59,13 @@ class CardContext:
             ident_exact=ident.exact,
         )
 
+    def related_identifier(self, index: int) -> Identifier | None:
+        """The identifier behind the card's `index`-th navigation button, if there is one."""
+        if not 0 <= index < len(self.related):
+            return None
+        id_type, _, value = self.related[index].partition(":")
+        return Identifier(id_type, value) if id_type and value else None
+
     def candidate_identifiers(self) -> list[Identifier]:
         """The identifiers offered in a pick list."""
         out: list[Identifier] = []
@@ -68,6 +78,7 @@ class CardContext:
         """A JSON-friendly copy for the ContextStore."""
         data = asdict(self)
         data["candidates"] = list(self.candidates)
+        data["related"] = list(self.related)
         return data
 
     @classmethod
@@ -89,6 +100,7 @@ class CardContext:
                 events_cursor=_opt(data.get("events_cursor")),
                 events_page=int(data.get("events_page", 1)),
                 candidates=tuple(str(c) for c in data.get("candidates", ())),
+                related=tuple(str(r) for r in data.get("related", ())),
             )
         except (KeyError, TypeError, ValueError):
             return None

@@ -9,7 +9,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.identifiers import Identifier
+from bot.identifiers import ACCOUNT_ID_TYPE, Identifier
 from bot.segment.errors import ErrorKind, ProfileApiError
 from bot.segment.models import (
     SECTION_ACCOUNTS,
@@ -17,6 +17,7 @@ from bot.segment.models import (
     SECTION_COMPUTED,
     SECTION_EVENTS,
     SECTION_EXTERNAL_IDS,
+    SECTION_PEOPLE,
     SECTION_TRAITS,
     Profile,
 )
@@ -49,6 +50,7 @@ def shown_sections(profile: Profile) -> list[str]:
         SECTION_EXTERNAL_IDS: bool(profile.external_ids),
         SECTION_EVENTS: bool(profile.events),
         SECTION_ACCOUNTS: bool(profile.accounts),
+        SECTION_PEOPLE: bool(profile.people),
     }
     return [name for name, has in present.items() if has and name not in profile.errors]
 
@@ -71,6 +73,9 @@ def run_lookup(services: AppServices, context: CardContext, ident: Identifier) -
         return LookupOutcome(ident, None, error)
     profile = result.profile
     failed = sorted(profile.errors)
+    bare = sum(1 for person in profile.people if person.error is not None)
+    if bare:  # an account's people whose details could not be fetched (listed by id)
+        failed.append(f"{bare} of {len(profile.people)} people's details")
     audit(
         services,
         context,
@@ -119,14 +124,28 @@ def view_card(services: AppServices, outcome: LookupOutcome, ref: str) -> dict[s
     return cards.build_error_view(outcome.error, outcome.identifier)
 
 
+def related_cards(profile: Profile | None) -> tuple[str, ...]:
+    """The cards this one links to, in button order: a person's accounts, an account's people."""
+    if profile is None:
+        return ()
+    if profile.identifier.collection == "accounts":
+        return tuple(f"{p.id_type}:{p.id_value}" for p in profile.people)
+    return tuple(f"{ACCOUNT_ID_TYPE}:{a.group_id}" for a in profile.accounts)
+
+
 def remember_card(services: AppServices, context: CardContext, outcome: LookupOutcome) -> str:
-    """Store the card's context (with its events cursor) under a fresh ref for its buttons; its
-    identifier is the form that matched, so the buttons ask for the same profile."""
+    """Store the card's context (events cursor, linked cards) under a fresh ref for its buttons;
+    its identifier is the form that matched, so the buttons ask for the same profile."""
     if outcome.profile is None:
         return services.contexts.create(replace(context, events_cursor=None, events_page=1))
     matched = context.with_identifier(outcome.profile.identifier)
-    cursor = outcome.profile.events_cursor
-    return services.contexts.create(replace(matched, events_cursor=cursor, events_page=1))
+    card = replace(
+        matched,
+        events_cursor=outcome.profile.events_cursor,
+        events_page=1,
+        related=related_cards(outcome.profile),
+    )
+    return services.contexts.create(card)
 
 
 def lookup_to_message(services: AppServices, context: CardContext, ident: Identifier) -> None:

@@ -12,6 +12,7 @@ from bot.segment.models import (
     Event,
     ExternalId,
     LinkedAccount,
+    LinkedPerson,
     Profile,
     SectionError,
     TraitSource,
@@ -19,8 +20,9 @@ from bot.segment.models import (
 from bot.state.interfaces import CacheEntry, NotFoundEntry
 
 # Cache entries (profiles, not-founds). 2: the identifier's exact-case flag and each trait's
-# source and update time; an entry written by version 1 is a miss (read as a CodecError).
-FORMAT_VERSION = 2
+# source and update time; 3: account profiles carry their linked people. An entry written by an
+# older version is a miss (read as a CodecError).
+FORMAT_VERSION = 3
 # Card contexts and shared lookup errors: unchanged, so cards keep working across the upgrade.
 CONTEXT_FORMAT_VERSION = 1
 
@@ -75,6 +77,16 @@ def _profile_document(profile: Profile) -> dict[str, Any]:
         "accounts": [
             [a.group_id, a.traits, _section_error(a.error) if a.error else None]
             for a in profile.accounts
+        ],
+        "people": [
+            [
+                p.id_type,
+                p.id_value,
+                p.traits,
+                p.fetched,
+                _section_error(p.error) if p.error else None,
+            ]
+            for p in profile.people
         ],
         "metadata": profile.metadata,
         "errors": {name: _section_error(err) for name, err in profile.errors.items()},
@@ -165,6 +177,20 @@ def _read_profile(doc: dict[str, Any]) -> Profile:
                 None if error is None else _read_section_error(error),
             )
         )
+    people = []
+    for item in _list(doc.get("people")):
+        id_type, id_value, traits, fetched, error = _list(item)
+        if not isinstance(fetched, bool):
+            raise CodecError("stored value has the wrong shape")
+        people.append(
+            LinkedPerson(
+                _str(id_type),
+                _str(id_value),
+                _mapping(traits),
+                fetched,
+                None if error is None else _read_section_error(error),
+            )
+        )
     traits_complete = doc.get("traits_complete")
     if not isinstance(traits_complete, bool):
         raise CodecError("stored value has the wrong shape")
@@ -179,6 +205,7 @@ def _read_profile(doc: dict[str, Any]) -> Profile:
         events=tuple(events),
         events_cursor=_str(doc.get("events_cursor"), optional=True),
         accounts=tuple(accounts),
+        people=tuple(people),
         metadata=_mapping(doc.get("metadata")),
         errors={
             _str(name): _read_section_error(err)

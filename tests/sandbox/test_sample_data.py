@@ -112,3 +112,38 @@ def test_domains_are_reserved_examples() -> None:
     text = json.dumps(json.loads(DEFAULT_CUSTOMERS_PATH.read_text()))
     for domain in re.findall(r"@([a-z0-9.-]+)", text):
         assert domain.split(".")[-2:][0] == "example", domain
+
+
+def test_sample_accounts_are_realistic_b2b(
+    sandbox: ProfileApiSandbox, client: httpx.Client
+) -> None:
+    from tests.sandbox.conftest import ACCOUNTS
+
+    listed = {a.identifier: a for a in sandbox.accounts()}
+    assert all(a.summary for a in listed.values())
+
+    def linked(group_id: str) -> list[dict]:
+        return client.get(f"{ACCOUNTS}/group_id:{group_id}/links").json()["data"]
+
+    assert len(linked("acme-corp")) == 12  # several people
+    assert len(linked("globex")) == 20  # 24 linked; Segment's /links stops at 20
+    assert linked("vandelay-industries") == []  # nobody yet
+    acme = client.get(f"{ACCOUNTS}/group_id:acme-corp/traits", params={"class": "audience"})
+    assert acme.json()["traits"] == {"at_risk_accounts": False, "enterprise_accounts": True}
+    person = linked("acme-corp")[3]["external_ids"]
+    assert {e["type"] for e in person} == {"user_id", "email"}
+    user_id = next(e["id"] for e in person if e["type"] == "user_id")
+    traits = client.get(f"{USERS}/user_id:{user_id}/traits").json()["traits"]
+    assert {"name", "email", "title", "company"} <= set(traits)
+
+
+def test_account_audiences_can_be_switched_off(
+    sandbox: ProfileApiSandbox, client: httpx.Client
+) -> None:
+    from tests.sandbox.conftest import ACCOUNTS
+
+    sandbox.account_audiences = False
+    refused = client.get(f"{ACCOUNTS}/group_id:acme-corp/traits", params={"class": "audience"})
+    assert refused.status_code == 400
+    traits = client.get(f"{ACCOUNTS}/group_id:acme-corp/traits", params={"limit": 200}).json()
+    assert "enterprise_accounts" not in traits["traits"] and "health_score" in traits["traits"]

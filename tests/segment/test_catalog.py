@@ -166,6 +166,8 @@ def test_account_lookup_classifies_its_own_keys(
         ("accounts", "traits", None),
         ("accounts", "traits", "audience"),
         ("accounts", "traits", "computed_trait"),
+        ("accounts", "links", None),  # the account's people (issue 13)
+        ("users", "traits", None),  # each person's name, title and email
     }
     assert profile.traits["name"] == "Acme Corp"
     assert set(profile.audiences) == {"enterprise_accounts", "at_risk_accounts"}

@@ -94,7 +94,9 @@ def test_linked_accounts_fetch_only_key_traits(
     (account,) = profile.accounts
     assert account.group_id == "acme-corp" and account.error is None
     assert account.traits["name"] == "Acme Corp"
-    assert "csm" not in account.traits and "seats" not in account.traits  # not requested
+    # Only the admin's key account traits (PROFILE_ACCOUNT_PINNED_TRAITS) are requested.
+    assert "seats" not in account.traits and "country" not in account.traits
+    assert {"plan", "industry", "mrr", "csm", "health_score"} <= set(account.traits)
     (request,) = [r for r in sandbox.requests() if r.collection == "accounts"]
     assert request.route == "traits" and "name" in request.query["include"].split(",")
 

@@ -68,6 +68,9 @@ def test_eu_region_and_override_wins() -> None:
         ("SEGMENT_RATE_LIMIT_RPS", "500"),
         ("PORT", "http"),
         ("PROFILE_ALLOW_ALL_USERS", "maybe"),
+        ("PROFILE_ACCOUNT_PEOPLE_ON_CARD", "21"),
+        ("PROFILE_ACCOUNT_PEOPLE_ON_CARD", "ten"),
+        ("PROFILE_ACCOUNT_PINNED_TRAITS", "=Label"),
     ],
 )
 def test_malformed_values_name_the_setting(name: str, value: str) -> None:
@@ -140,6 +143,25 @@ def test_pinned_traits_with_labels() -> None:
     s = settings(PROFILE_PINNED_TRAITS="plan=Plan tier, mrr, first_name=First")
     assert s.pinned_traits == (("plan", "Plan tier"), ("mrr", "Mrr"), ("first_name", "First"))
     assert error_for(PROFILE_PINNED_TRAITS="=Label").setting == "PROFILE_PINNED_TRAITS"
+
+
+def test_account_card_settings() -> None:
+    s = settings()
+    assert s.account_pinned_traits[:3] == (
+        ("name", "Name"),
+        ("plan", "Plan"),
+        ("industry", "Industry"),
+    )
+    assert ("health_score", "Health") in s.account_pinned_traits
+    assert s.account_shareable_traits == ("name", "plan", "industry")
+    assert s.account_people_on_card == 10
+    s = settings(
+        PROFILE_ACCOUNT_PINNED_TRAITS="arr=ARR,nps",
+        PROFILE_ACCOUNT_SHAREABLE_TRAITS="name,arr",
+        PROFILE_ACCOUNT_PEOPLE_ON_CARD="0",
+    )
+    assert s.account_pinned_traits == (("arr", "ARR"), ("nps", "Nps"))
+    assert s.account_shareable_traits == ("name", "arr") and s.account_people_on_card == 0
 
 
 def _names_read_by_settings() -> set[str]:

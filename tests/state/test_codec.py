@@ -15,6 +15,7 @@ from bot.segment.models import (
     Event,
     ExternalId,
     LinkedAccount,
+    LinkedPerson,
     Profile,
     SectionError,
     TraitSource,
@@ -82,6 +83,17 @@ profiles = st.builds(
     events_cursor=optional_text,
     accounts=st.lists(
         st.builds(LinkedAccount, short_text, json_objects, st.none() | section_errors), max_size=2
+    ).map(tuple),
+    people=st.lists(
+        st.builds(
+            LinkedPerson,
+            short_text,
+            short_text,
+            json_objects,
+            st.booleans(),
+            st.none() | section_errors,
+        ),
+        max_size=3,
     ).map(tuple),
     metadata=json_objects,
     errors=st.dictionaries(short_text, section_errors, max_size=3),
@@ -245,10 +257,16 @@ def test_an_entry_written_before_provenance_is_a_miss_not_a_wrong_card() -> None
     """Version 1 entries had no exact-case flag and no trait sources: unreadable, so the
     stores treat them as misses (and the lookup fetches afresh) rather than show less."""
     doc = json.loads(encode_entry(jane()))
-    assert doc["v"] == FORMAT_VERSION == 2
+    assert doc["v"] == FORMAT_VERSION == 3
     doc["v"] = 1
     del doc["trait_sources"]
     doc["identifier"] = doc["identifier"][:2]
+    with pytest.raises(CodecError):
+        decode_entry(json.dumps(doc).encode())
+    # Version 2 entries had no linked people: an account read from one would show nobody.
+    doc = json.loads(encode_entry(jane()))
+    doc["v"] = 2
+    del doc["people"]
     with pytest.raises(CodecError):
         decode_entry(json.dumps(doc).encode())
     # Card contexts keep their own version: buttons on cards made before the upgrade still work.

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from bot.segment.models import Profile
 from bot.slack.cards import text as t
 from bot.trait_policy import TraitPolicy, canonical_key
 from bot.wording import plural
@@ -89,3 +90,22 @@ def segment_url(workspace_slug: str | None, space_id: str) -> str | None:
     # The explorer page of the Unify space is as deep as we can link with confidence: a deep
     # link to one profile in it is not documented anywhere we could verify.
     return f"{SEGMENT_APP_URL}/{workspace_slug}/unify/spaces/{space_id}/explorer"
+
+
+def fetched_line(profile: Profile, prefix: str, cached_age: float | None = None) -> str:
+    """The footer: "<prefix> · fetched <date token>", or "· fetched 4 min ago" when the data
+    came from the cache (`cached_age` seconds old), so nobody mistakes it for live data."""
+    if cached_age is not None:
+        return f"{prefix} · fetched {age_text(cached_age)}"
+    return f"{prefix} · fetched {t.date_token(profile.fetched_at)}"
+
+
+def age_text(seconds: float) -> str:
+    """ "under a minute ago", "4 min ago", "2 h ago" (abbreviations: no plural to get wrong)."""
+    if not seconds >= 60:  # also NaN
+        return "under a minute ago"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h ago"
+    return f"{int(seconds // 86400):,} d ago"

@@ -14,6 +14,7 @@ from bot.segment.models import (
     SECTION_EVENTS,
     SECTION_EXTERNAL_IDS,
     SECTION_METADATA,
+    SECTION_PEOPLE,
     SECTION_TRAITS,
     SectionError,
 )
@@ -29,6 +30,7 @@ SECTION_LABELS = {
     SECTION_EVENTS: "Recent events",
     SECTION_ACCOUNTS: "Linked accounts",
     SECTION_METADATA: "Profile metadata",
+    SECTION_PEOPLE: "Linked people",
 }
 _SHORT_REASONS = {
     ErrorKind.NOT_FOUND: "Segment has no such profile",

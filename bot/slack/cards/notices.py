@@ -30,6 +30,8 @@ ALL_TRAITS_AGAIN = "Please press All traits again."
 SHARE_AGAIN = "Please press Share again."
 MORE_EVENTS_AGAIN = "Please press More events again."
 SHORTCUT_AGAIN = "Please run the shortcut again."
+PEOPLE_AGAIN = "Please press People again."
+OPEN_AGAIN = "Please press Open again."
 # Slack's views.open/push errors, by what the person can do about them.
 _LATE_TRIGGER_CODES = frozenset(
     {"expired_trigger_id", "exchanged_trigger_id", "missing_trigger_id", "invalid_trigger_id"}
@@ -47,6 +49,7 @@ _PERMISSION_CODES = frozenset(
         "access_denied",
     }
 )
+LINK_GONE_TEXT = "That link is no longer on this card. Run /profile again."
 SHARE_FAILED_TEXT = "Slack didn't accept the post ({code}), so nothing was shared."
 
 

@@ -17,6 +17,7 @@ from bot.segment.models import (
 from bot.slack import component_ids as ids
 from bot.slack.cards import sections
 from bot.slack.cards import text as t
+from bot.slack.cards.account import build_account_message, build_account_view
 from bot.slack.cards.blocks import (
     Block,
     actions,
@@ -28,7 +29,7 @@ from bot.slack.cards.blocks import (
     message,
     modal,
 )
-from bot.slack.cards.common import customer_name, segment_url
+from bot.slack.cards.common import customer_name, fetched_line, segment_url
 from bot.slack.cards.errors import section_error_line
 from bot.slack.cards.options import CardOptions
 from bot.wording import plural
@@ -48,25 +49,6 @@ _SECTIONS: tuple[_Section, ...] = (
 def display_name(profile: Profile, options: CardOptions) -> str:
     """The header text: the customer's name, else email trait, else the identifier looked up."""
     return customer_name(profile.traits, options.policy) or profile.identifier.display()
-
-
-def fetched_line(profile: Profile, prefix: str, cached_age: float | None = None) -> str:
-    """The footer: "<prefix> · fetched <date token>", or "· fetched 4 min ago" when the data
-    came from the cache (`cached_age` seconds old), so nobody mistakes it for live data."""
-    if cached_age is not None:
-        return f"{prefix} · fetched {age_text(cached_age)}"
-    return f"{prefix} · fetched {t.date_token(profile.fetched_at)}"
-
-
-def age_text(seconds: float) -> str:
-    """ "under a minute ago", "4 min ago", "2 h ago" (abbreviations: no plural to get wrong)."""
-    if not seconds >= 60:  # also NaN
-        return "under a minute ago"
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min ago"
-    if seconds < 86400:
-        return f"{int(seconds // 3600)} h ago"
-    return f"{int(seconds // 86400):,} d ago"
 
 
 def looked_up_line(profile: Profile) -> str:
@@ -113,7 +95,12 @@ def card_blocks(
         blocks += sections.identifier_blocks(profile, policy)
     blocks.append(divider())
     for name, build in _SECTIONS:
-        blocks += _error_blocks(profile, [name]) if name in errors else build(profile, options)
+        if name in errors:
+            blocks += _error_blocks(profile, [name])
+        elif name == SECTION_ACCOUNTS:  # each account with a button opening its card
+            blocks += sections.account_blocks(profile, options, ref)
+        else:
+            blocks += build(profile, options)
     known = {SECTION_EXTERNAL_IDS, *(name for name, _ in _SECTIONS)}
     others = [name for name in errors if name not in known]
     blocks += _error_blocks(profile, others[:MAX_OTHER_ERRORS])
@@ -129,7 +116,10 @@ def build_profile_message(
     profile: Profile, options: CardOptions, *, ref: str, cached_age: float | None = None
 ) -> dict[str, Any]:
     """The ephemeral profile card with its buttons (values carry only `ref`); `cached_age` is
-    how old the data is in seconds when it came from the cache."""
+    how old the data is in seconds when it came from the cache. An account's (group_id lookup)
+    is the account card."""
+    if profile.identifier.collection == "accounts":
+        return build_account_message(profile, options, ref=ref, cached_age=cached_age)
     fallback = "Customer profile (partial)" if profile.is_partial else "Customer profile"
     return message(fallback, card_blocks(profile, options, ref=ref, cached_age=cached_age))
 
@@ -143,6 +133,10 @@ def build_profile_view(
     cached_age: float | None = None,
 ) -> dict[str, Any]:
     """The same card in a read-only modal."""
+    if profile.identifier.collection == "accounts":
+        return build_account_view(
+            profile, options, ref=ref, private_metadata=private_metadata, cached_age=cached_age
+        )
     return modal(
         "Customer profile",
         card_blocks(profile, options, ref=ref, cached_age=cached_age),

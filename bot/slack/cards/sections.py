@@ -13,8 +13,9 @@ from bot.segment.models import (
     LinkedAccount,
     Profile,
 )
+from bot.slack import component_ids as ids
 from bot.slack.cards import text as t
-from bot.slack.cards.blocks import Block, context, fields_section, section
+from bot.slack.cards.blocks import Block, button, context, fields_section, section
 from bot.slack.cards.common import (
     index_by_canonical,
     join_lines,
@@ -147,7 +148,7 @@ def _account_line(account: LinkedAccount, options: CardOptions) -> str:
     name = index.get("name")
     title = f"*{t.format_value(name[1], limit=60)}* ({group})" if name else f"*{group}*"
     parts = []
-    for key, label in options.pinned_traits:
+    for key, label in options.account_pinned_traits:  # the admin's key account traits
         found = index.get(canonical_key(key))
         if found is not None and canonical_key(key) != "name":
             shown = t.format_value(found[1], limit=50, is_hidden=policy.is_hidden)
@@ -162,12 +163,28 @@ def _account_line(account: LinkedAccount, options: CardOptions) -> str:
     return t.truncate_mrkdwn(f":office: {title} — {details}", 280)
 
 
-def account_blocks(profile: Profile, options: CardOptions) -> list[Block]:
-    """Linked accounts, each with a few key traits or the reason they are missing."""
+def account_blocks(profile: Profile, options: CardOptions, ref: str | None = None) -> list[Block]:
+    """Linked accounts, each with a few key traits or the reason they are missing; with `ref`,
+    each has an Open button (value f"{ref}:{index}", the card context's related list)."""
     lines = [_account_line(account, options) for account in profile.accounts]
     if not lines:
         return []
-    return [section("*Linked accounts*\n" + join_lines(lines, ACCOUNTS_TEXT, "account"))]
+    if ref is None:
+        return [section("*Linked accounts*\n" + join_lines(lines, ACCOUNTS_TEXT, "account"))]
+    blocks: list[Block] = [section("*Linked accounts*")]
+    used = 0
+    for index, line in enumerate(lines):
+        used += t.text_length(line)
+        if used > ACCOUNTS_TEXT - 40:  # the same text budget as the single-section form
+            blocks.append(context(f"+{plural(len(lines) - index, 'more account')}"))
+            break
+        block = section(line)
+        block["block_id"] = f"account_{index}"
+        error = profile.accounts[index].error
+        if error is None or error.kind is not ErrorKind.NOT_FOUND:  # nothing to open otherwise
+            block["accessory"] = button("Open", ids.OPEN_ACCOUNT, value=f"{ref}:{index}")
+        blocks.append(block)
+    return blocks
 
 
 def event_blocks(profile: Profile, options: CardOptions) -> list[Block]:

@@ -21,13 +21,13 @@ from bot.slack.cards.blocks import (
 from bot.slack.cards.blocks import section as section_block
 from bot.slack.cards.common import (
     customer_name,
+    fetched_line,
     index_by_canonical,
     label_field,
     safe_label,
     visible_items,
 )
 from bot.slack.cards.options import CardOptions
-from bot.slack.cards.profile import fetched_line
 from bot.trait_policy import canonical_key
 
 SHARED_VALUE_TEXT = 300
@@ -53,10 +53,15 @@ def shared_fields(profile: Profile, options: CardOptions) -> list[str]:
 
 
 def _shared_blocks(profile: Profile, options: CardOptions, shared_by: str) -> list[Block]:
+    if profile.identifier.collection == "accounts":
+        # An account is shared with its own list (PROFILE_ACCOUNT_SHAREABLE_TRAITS), never its
+        # people: they are other customers' profiles.
+        options = options.for_accounts()
     policy = options.policy
     # Only a shareable trait may name the customer; never the identifier (an email or phone).
     name = customer_name(profile.traits, policy, allowed=policy.is_shareable)
-    blocks: list[Block] = [header(name or "Customer profile", emoji=False)]
+    fallback = "Account" if profile.identifier.collection == "accounts" else "Customer profile"
+    blocks: list[Block] = [header(name or fallback, emoji=False)]
     fields = shared_fields(profile, options)
     if fields:
         blocks.append(fields_section(fields))

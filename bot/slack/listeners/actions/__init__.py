@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot.slack import component_ids as ids
 from bot.slack.listeners.actions.all_traits import handle_all_traits, handle_page
 from bot.slack.listeners.actions.more_events import handle_more_events
+from bot.slack.listeners.actions.navigate import handle_open_linked, handle_people
 from bot.slack.listeners.actions.pick_identifier import handle_pick, handle_type_instead
 from bot.slack.listeners.actions.share import handle_share
 from bot.slack.services import AppServices
@@ -28,6 +29,9 @@ def register(app: App, services: AppServices) -> None:
         ids.SHARE: handle_share,
         ids.PICK_IDENTIFIER: handle_pick,
         ids.TYPE_IDENTIFIER: handle_type_instead,
+        ids.PEOPLE: handle_people,
+        ids.OPEN_PERSON: handle_open_linked,
+        ids.OPEN_ACCOUNT: handle_open_linked,
     }
     for action_id, handler in handlers.items():
         app.action(block_action(action_id))(ack=ack_at_once, lazy=[_bind(services, handler)])

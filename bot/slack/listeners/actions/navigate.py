@@ -1,0 +1,105 @@
+"""Between people and accounts: the People modal, and buttons that open a linked card.
+
+Every button carries only the card's ref (and an index into the card context's `related`
+list), so the gate and the requester check see the same thing as for any other button.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+
+from bot.segment.errors import ProfileApiError
+from bot.slack import cards, payloads
+from bot.slack.audit_trail import audit
+from bot.slack.cards.notices import (
+    LINK_GONE_TEXT,
+    OPEN_AGAIN,
+    PEOPLE_AGAIN,
+    modal_not_opened_text,
+)
+from bot.slack.context import CardContext
+from bot.slack.delivery import ModalError, notify_text_later, open_for_click, update_modal
+from bot.slack.listeners.common import card_for_actor, run_for_modal
+from bot.slack.lookup_flow import lookup_to_modal
+from bot.slack.services import AppServices
+
+
+def handle_people(services: AppServices, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    """ "People" on an account card: every linked person in a modal, each with an Open button."""
+    ack()
+    ref = payloads.action_value(body)
+    context = card_for_actor(services, client, body, ref)
+    if context is None:
+        return
+    view_id = open_or_replace(services, client, body, "Loading people…", PEOPLE_AGAIN)
+    if view_id is not None:
+        work = partial(show_people, services, client, context, ref, view_id)
+        run_for_modal(services, client, "people", view_id, work)
+
+
+def show_people(
+    services: AppServices, client: WebClient, context: CardContext, ref: str, view_id: str
+) -> None:
+    """Job body: the account (from the cache when fresh) and its people."""
+    ident = context.identifier
+    if ident is None:
+        return
+    try:
+        result = services.profiles.fetch_profile(ident)
+    except ProfileApiError as error:
+        audit(services, context, action="people", outcome=error.kind.value, identifier=ident)
+        update_modal(client, view_id, cards.build_error_view(error, ident))
+        return
+    audit(
+        services,
+        context,
+        action="people",
+        outcome="shown",
+        identifier=ident,
+        sections=["people"],
+        cached=result.cached,
+    )
+    update_modal(client, view_id, cards.build_people_view(result.profile, services.cards, ref=ref))
+
+
+def handle_open_linked(
+    services: AppServices, ack: Ack, body: dict[str, Any], client: WebClient
+) -> None:
+    """A person's button on an account card, or an account's on a person's card (value
+    f"{ref}:{index}"): that card in a new modal (pushed when clicked in a modal)."""
+    ack()
+    ref, _, index_text = payloads.action_value(body).rpartition(":")
+    context = card_for_actor(services, client, body, ref)
+    if context is None:
+        return
+    index = int(index_text) if index_text.isdecimal() and len(index_text) < 4 else -1
+    target = context.related_identifier(index)
+    if target is None:
+        notify_text_later(services.jobs, client, body, LINK_GONE_TEXT)
+        return
+    view_id = open_or_replace(services, client, body, "Looking up…", OPEN_AGAIN)
+    if view_id is not None:
+        work = partial(lookup_to_modal, services, client, context, target, view_id)
+        run_for_modal(services, client, "open linked card", view_id, work)
+
+
+def open_or_replace(
+    services: AppServices, client: WebClient, body: dict[str, Any], loading: str, again: str
+) -> str | None:
+    """A loading window for the click: a new modal, or pushed over the one clicked in. Slack
+    stacks at most three windows (push_limit_reached after a root and two pushed): going on
+    from people to accounts and back then replaces the top window instead. None (the person
+    told why) when no window could be had."""
+    view = cards.build_loading_view(loading)
+    try:
+        return open_for_click(client, body, view)
+    except ModalError as error:
+        current = payloads.view_id(body)
+        if error.code == "push_limit_reached" and current and update_modal(client, current, view):
+            return current
+        notify_text_later(services.jobs, client, body, modal_not_opened_text(error.code, again))
+        return None
