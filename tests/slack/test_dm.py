@@ -238,3 +238,13 @@ def test_a_late_answer_retry_is_dropped_but_a_lost_delivery_is_answered(bot: Bot
     posted(bot, "chat.postMessage")
     bot.settle()
     assert len(bot.slack.calls("chat.postMessage")) == 1
+
+
+def test_an_account_id_in_a_dm_gets_the_account_card_with_its_people(bot: BotHarness) -> None:
+    bot.post_event(dm_event(bot, "how is account:acme-corp doing?"))
+    [card] = posted(bot, "chat.postMessage")
+    text = card_text(card)
+    assert "Acme Corp" in text and "People" in text and "Recent events" not in text
+    button(card, "account_people")  # the account card's own buttons work in a DM too
+    [record] = bot.wait_audit(action="lookup")
+    assert record["entry_point"] == "dm" and record["id_type"] == "group_id"
