@@ -108,6 +108,7 @@ class AuditLog:
         request_id: str | None = None,
         detail: str | None = None,
         cached: bool | None = None,
+        workflow_execution_id: str | None = None,
     ) -> None:
         """Append one record; a failing sink is reported on the log, never raised to the caller."""
         entry: dict[str, Any] = {
@@ -124,6 +125,8 @@ class AuditLog:
         }
         if self._clear and identifier is not None:
             entry["id_value"] = identifier.value
+        if workflow_execution_id is not None:  # only runs of the workflow step carry one
+            entry["workflow_execution_id"] = _short(workflow_execution_id)
         entry["sections"] = [_short(s) for s in sections]
         entry["cached"] = cached
         entry["detail"] = redact_text(detail)[:MAX_DETAIL_CHARS] if detail else None

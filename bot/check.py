@@ -15,7 +15,9 @@ from bot.identifiers import Identifier
 from bot.segment.client import ProfileApiClient
 from bot.segment.errors import ErrorKind, ProfileApiError
 from bot.settings import Settings
+from bot.slack import component_ids as ids
 from bot.slack.scopes import REQUIRED_BOT_SCOPES
+from bot.slack.step_distribution import LIST_METHOD, resolve_app_id
 from bot.slack.web_client import make_web_client
 from bot.state.shared.backend import describe_redis_url, redis_client
 from bot.state.shared.link import describe_error
@@ -61,6 +63,7 @@ def run_checks(
     if authenticated:
         results.append(_check_scopes(granted))
         results.extend(_check_groups(client, settings))
+        results.append(_check_workflow_step(client))
     if settings.slack_app_token:
         results.append(_check_app_token(settings, settings.slack_app_token))
     results.extend(_check_workers(settings))
@@ -170,6 +173,35 @@ def _check_groups(client: WebClient, settings: Settings) -> list[CheckResult]:
             )
         )
     return results
+
+
+STEP_FIX = (
+    "Custom workflow steps need a paid Slack plan and the app updated from manifest.yml "
+    "(functions, org_deploy_enabled, function_runtime; on Enterprise Grid installed at the org "
+    "level). missing_scope: Slack's docs say this needs no scope, its API data names "
+    "app_configurations:read/write; report it. Not using the step? Leave it: /profile is unaffected"
+)
+
+
+def _check_workflow_step(client: WebClient) -> CheckResult:
+    """Can the bot say who may add the workflow step? If Slack refuses, the step stays off."""
+    label = f"Workflow step {ids.LOOKUP_STEP}"
+    app_id, code = resolve_app_id(client)
+    if app_id is None:
+        return CheckResult(False, f"{label}: the app id is unknown ({code})", STEP_FIX)
+    arguments = {"function_callback_id": ids.LOOKUP_STEP, "function_app_id": app_id}
+    response, error = _slack_call(lambda: client.api_call(LIST_METHOD, params=arguments), "Slack")
+    if response is None:
+        return CheckResult(
+            False,
+            f"{label}: Slack refused {LIST_METHOD} ({error}); the step stays disabled",
+            STEP_FIX,
+        )
+    data = getattr(response, "data", {})
+    who = data.get("permission_type", "?")
+    people = len(data.get("users") or [])
+    extra = f" ({people} people)" if who == "named_entities" else ""
+    return CheckResult(True, f"{label}: enabled; may be added to workflows by {who}{extra}")
 
 
 def _check_app_token(settings: Settings, app_token: str) -> CheckResult:

@@ -126,6 +126,7 @@ def _run_socket_mode(settings: Settings) -> int:
             logger.info("connected to Slack over Socket Mode")
         else:  # slack_sdk logs the reason and keeps retrying in the background
             logger.warning("the Socket Mode WebSocket did not open yet; retrying")
+        services.sync_workflow_step()  # who may add the workflow step, in the background
         stop.wait()
     finally:
         handler.close()  # type: ignore[no-untyped-call]  # no new requests from Slack
@@ -221,6 +222,7 @@ def _run_http(settings: Settings) -> int:
             print(f"profile-bot: configuration problem: {error}", file=sys.stderr)
             sys.exit(WORKER_BOOT_ERROR)
         _worker_services.append(services)
+        services.sync_workflow_step()  # who may add the workflow step, in the background
         return wsgi
 
     _GunicornApp(factory, gunicorn_options(settings)).run()

@@ -67,6 +67,17 @@ def test_record_has_every_field_as_one_json_line() -> None:
     assert "jane" not in out.getvalue()
 
 
+def test_a_workflow_run_carries_its_execution_id_and_nothing_else_does() -> None:
+    out = io.StringIO()
+    log = AuditLog(out, hash_key=AUDIT_HASH_KEY, clock=lambda: FIXED)
+    a_record(log, entry_point="workflow", workflow_execution_id="Wx0123ABCD")
+    a_record(log)
+    workflow, command = lines_of(out)
+    assert workflow["workflow_execution_id"] == "Wx0123ABCD"
+    assert workflow["entry_point"] == "workflow"
+    assert "workflow_execution_id" not in command
+
+
 def test_timestamp_is_utc_even_from_a_local_clock() -> None:
     out = io.StringIO()
     local = FIXED.astimezone(timezone(timedelta(hours=-7)))

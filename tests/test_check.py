@@ -81,7 +81,13 @@ def test_all_pass_against_the_sandbox_and_the_slack_stand_in(tmp_path: Path, rig
     assert "all 14 bot scopes granted" in labels
     assert "@cs-team (S0CSTEAM), 1 member" in labels
     assert "token and space spa_sandbox accepted" in labels
-    assert {c.method for c in slack.calls()} == {"auth.test", "usergroups.list"}
+    assert "Workflow step lookup_customer: enabled" in labels
+    assert {c.method for c in slack.calls()} == {
+        "auth.test",
+        "usergroups.list",
+        "bots.info",  # the app id, for the workflow step's line
+        "functions.distributions.permissions.list",
+    }
 
 
 def test_all_pass_against_a_running_sandbox_command(tmp_path: Path) -> None:

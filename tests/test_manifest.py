@@ -30,16 +30,27 @@ NOT_CALLERS = (BOT / "sandbox", BOT / "slack" / "scopes.py")
 # Called with the app-level token (connections:write), never the bot token: no bot scope.
 APP_TOKEN_METHODS = {"apps.connections.open"}
 # What each event subscription needs (https://api.slack.com/events/subteam_members_changed …).
-# app_home_opened needs no scope (https://api.slack.com/events/app_home_opened).
+# app_home_opened needs no scope (https://api.slack.com/events/app_home_opened), nor does
+# function_executed (docs.slack.dev/reference/events/function_executed).
 EVENT_SCOPES: dict[str, str | None] = {
     "subteam_members_changed": "usergroups:read",
     "subteam_updated": "usergroups:read",
     "app_mention": "app_mentions:read",
     "message.im": "im:history",
     "app_home_opened": None,
+    "function_executed": None,
 }
 # A subscription's name → the event type Bolt listens for (message.im arrives as "message").
 BOLT_EVENT = {"message.im": "message"}
+# Parameter types of a manifest function (Slack's manifest schema, `functions` parameters).
+PARAMETER_TYPES = {
+    "integer", "number", "boolean", "string", "object", "array",
+    "slack#/types/user_context", "slack#/types/user_permission", "slack#/types/user_id",
+    "slack#/types/channel_id", "slack#/types/usergroup_id", "slack#/types/timestamp",
+    "slack#/types/blocks", "slack#/types/credential/oauth2", "slack#/types/date",
+    "slack#/types/interactivity", "slack#/types/rich_text", "slack#/types/form_input",
+    "slack#/types/form_input_object", "slack#/types/message_ts", "slack#/types/message_context",
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +82,12 @@ def _sdk_methods() -> dict[str, str]:
 
 
 SDK_METHODS = _sdk_methods()
-SLACK_METHODS = set(SDK_METHODS.values())
+# Methods slack_sdk 3.48 has no wrapper for, called through api_call("…") by name.
+UNWRAPPED_METHODS = {
+    "functions.distributions.permissions.set",
+    "functions.distributions.permissions.list",
+}
+SLACK_METHODS = set(SDK_METHODS.values()) | UNWRAPPED_METHODS
 
 
 def _source_files() -> Iterator[Path]:
@@ -207,6 +223,8 @@ def test_event_subscriptions_list_only_handled_events(manifest: dict[str, Any]) 
     subscriptions = manifest["settings"].get("event_subscriptions", {})
     declared = set(subscriptions.get("bot_events", []))
     handled = _registrations("event")
+    if _registrations("function"):
+        handled.add("function_executed")  # app.function() listens for it
     assert {BOLT_EVENT.get(e, e) for e in declared} == handled
     assert not subscriptions.get("user_events")
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
@@ -245,3 +263,47 @@ def test_the_scope_reasons_read_as_sentences() -> None:
     # REQUIRED_BOT_SCOPES feeds `profile-bot check` and the README: every scope says why.
     for scope, reason in REQUIRED_BOT_SCOPES.items():
         assert len(reason) > 20 and not reason.endswith("."), scope
+
+
+def _check_parameters(parameters: dict[str, Any], where: str) -> None:
+    # Manifest v1 shape (ours: _metadata.major_version 1): a flat map name → {type, title,
+    # description, is_required, hint}; v2 would nest them as {properties, required: [...]}.
+    assert isinstance(parameters, dict) and "properties" not in parameters, where
+    for name, spec in parameters.items():
+        assert re.fullmatch(r"[a-z][a-z0-9_]{0,99}", name), (where, name)
+        assert set(spec) <= {"type", "title", "description", "is_required", "hint"}, (where, name)
+        assert spec["type"] in PARAMETER_TYPES, (where, name)
+        assert 0 < len(spec["title"]) <= 255 and 0 < len(spec["description"]) <= 1000
+        assert isinstance(spec.get("is_required", False), bool), (where, name)
+
+
+def test_the_workflow_step_is_declared_as_slack_expects(manifest: dict[str, Any]) -> None:
+    from bot.slack.cards import CardOptions
+    from bot.slack.cards.step_outputs import step_output_names
+    from bot.slack.listeners.functions import lookup_customer as step
+
+    assert manifest["_metadata"]["major_version"] == 1
+    functions = manifest["functions"]
+    assert set(functions) == _registrations("function") == {ids.LOOKUP_STEP}
+    assert len(functions) <= 50
+    for callback_id, function in functions.items():
+        assert 0 < len(callback_id) <= 100
+        assert set(function) == {"title", "description", "input_parameters", "output_parameters"}
+        assert 0 < len(function["title"]) <= 255 and function["description"]
+        _check_parameters(function["input_parameters"], f"{callback_id} inputs")
+        _check_parameters(function["output_parameters"], f"{callback_id} outputs")
+    inputs = functions[ids.LOOKUP_STEP]["input_parameters"]
+    assert {n for n, p in inputs.items() if p.get("is_required")} == {
+        step.INPUT_IDENTIFIER,
+        step.INPUT_REQUESTED_BY,
+    }
+    assert inputs[step.INPUT_REQUESTED_BY]["type"] == "slack#/types/user_id"
+    assert inputs[step.INPUT_CHANNEL]["type"] == "slack#/types/channel_id"
+    outputs = functions[ids.LOOKUP_STEP]["output_parameters"]
+    assert list(outputs) == step_output_names(CardOptions())  # the default settings' outputs
+    assert outputs["found"]["type"] == "boolean" and outputs["found"]["is_required"] is True
+    assert all(p["type"] == "string" and not p.get("is_required") for n, p in outputs.items()
+               if n != "found")  # fmt: skip
+    # Custom steps need an org-ready app and the remote runtime.
+    assert manifest["settings"]["org_deploy_enabled"] is True
+    assert manifest["settings"]["function_runtime"] == "remote"

@@ -21,14 +21,16 @@ from bot.sandbox.slack_state import (
     SlackError,
     SlackWorkspace,
 )
+from bot.sandbox.slack_steps import WorkflowSteps
 
 __all__ = ["DEFAULT_SCOPES", "RecordedCall", "SlackApiSandbox"]
 
-_JSON_FIELDS = ("blocks", "view", "attachments")
+_JSON_FIELDS = ("blocks", "view", "attachments", "outputs")
 
 
-class SlackApiSandbox(LoopbackService):
-    """Slack's Web API on 127.0.0.1 (`api_url`) plus loopback response_urls."""
+class SlackApiSandbox(WorkflowSteps, LoopbackService):
+    """Slack's Web API on 127.0.0.1 (`api_url`) plus loopback response_urls (and workflow step
+    runs: slack_steps.WorkflowSteps)."""
 
     def __init__(
         self,
@@ -229,7 +231,7 @@ class SlackApiSandbox(LoopbackService):
                     raise SlackError(failure.error)
                 if not token:
                     raise SlackError("not_authed")
-                if token != self._ws.bot_token:
+                if token != self._ws.bot_token and token not in self._ws.workflow_tokens:
                     raise SlackError("invalid_auth")
                 answer = call(self._ws, method, params)
             except SlackError as error:

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from bot.sandbox.slack_functions import FUNCTION_HANDLERS, FUNCTION_METHOD_SCOPES
 from bot.sandbox.slack_state import APP_ID, BOT_ID, BOT_USER_ID, SlackError, SlackWorkspace
 
 MAX_MESSAGE_BLOCKS = 50
@@ -28,6 +29,7 @@ METHOD_SCOPES: dict[str, str | None] = {
     "chat.postEphemeral": "chat:write",
     "views.publish": None,
     "conversations.replies": None,  # the history scope of the conversation's kind
+    **FUNCTION_METHOD_SCOPES,
 }
 
 
@@ -299,4 +301,5 @@ _HANDLERS: dict[str, Callable[[SlackWorkspace, dict[str, Any]], dict[str, Any]]]
     "chat.postEphemeral": _chat_post_ephemeral,
     "views.publish": _views_publish,
     "conversations.replies": _conversations_replies,
+    **FUNCTION_HANDLERS,
 }

@@ -67,6 +67,14 @@ class SlackWorkspace:
         self.expired_triggers: set[str] = set()
         self.failures: dict[str, Failure] = {}
         self.calls: list[RecordedCall] = []
+        # Workflow steps (slack_functions.py): declared functions by callback_id, executions by
+        # function_execution_id, the short-lived tokens Slack hands each execution, who may add
+        # each step to a workflow, and whether the plan allows custom steps at all.
+        self.functions: dict[str, dict[str, Any]] = {}
+        self.executions: dict[str, dict[str, Any]] = {}
+        self.workflow_tokens: set[str] = set()
+        self.distributions: dict[str, dict[str, Any]] = {}
+        self.steps_refusal: str | None = None  # an error code: the plan has no custom steps
         self._sequence = itertools.count(1)
 
     def scope_set(self) -> set[str]:

@@ -155,6 +155,20 @@ class AccessChecker:
             return AccessDecision(True, "allow_all")
         return AccessDecision(False, "external_team" if origin is Origin.OTHER else "team_unknown")
 
+    def allowed_members(self) -> tuple[frozenset[str] | None, str | None]:
+        """(everyone in the allowed groups, None), or (None, Slack's error code) when unknown.
+
+        For deciding who may add the workflow step; not meaningful with `allow_all`.
+        """
+        deadline = self._clock() + self._budget
+        members: set[str] = set()
+        try:
+            for group_id in self._group_ids(deadline):
+                members.update(self._members(group_id, deadline))
+        except _Unavailable as exc:
+            return None, exc.code
+        return frozenset(members), None
+
     def group_labels(self) -> tuple[str, ...]:
         """How to name the allowed groups to a person: `@handle` where known, else the id."""
         if any(is_group_id(e) and e not in self._labels for e in self._entries):

@@ -25,9 +25,11 @@ def audit(
 ) -> None:
     """One audit record for the person behind `who`: a card's context, or a request payload."""
     user_id: str | None
+    execution_id: str | None = None
     if isinstance(who, CardContext):
         entry_point, team_id, user_id = who.entry_point, who.team_id, who.requester
         channel_id = who.channel_id
+        execution_id = who.workflow_execution_id
     else:
         entry_point = payloads.entry_point(who)
         team_id, user_id = payloads.team_id(who), payloads.user_id(who)
@@ -44,4 +46,5 @@ def audit(
         request_id=request_id,
         detail=detail,
         cached=cached,
+        workflow_execution_id=execution_id,
     )

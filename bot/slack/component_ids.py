@@ -40,3 +40,5 @@ PEOPLE = "account_people"  # value: ref
 # Navigation between cards; value f"{ref}:{index}" into the card context's `related` list.
 OPEN_PERSON = "account_open_person"
 OPEN_ACCOUNT = "profile_open_account"
+# The Workflow Builder step "Look up customer in Segment" (manifest.yml `functions`)
+LOOKUP_STEP = "lookup_customer"

@@ -25,8 +25,8 @@ class CardContext:
     requester: str
     team_id: str | None
     channel_id: str | None
-    entry_point: str  # "command" | "shortcut"
-    surface: str  # "message" | "modal"
+    entry_point: str  # "command" | "shortcut" | "workflow"
+    surface: str  # "message" | "modal" | "workflow"
     ident_type: str | None = None
     ident_value: str | None = None
     ident_typed: str | None = None  # the value as typed, when it had capitals
@@ -39,6 +39,7 @@ class CardContext:
     # "type:value" of the cards this one links to, in button order: a person's accounts, or an
     # account's people. Kept here so a button value is only f"{ref}:{index}", never an id.
     related: tuple[str, ...] = field(default=())
+    workflow_execution_id: str | None = None  # a run of the workflow step (audited)
 
     @property
     def identifier(self) -> Identifier | None:
@@ -101,6 +102,7 @@ class CardContext:
                 events_page=int(data.get("events_page", 1)),
                 candidates=tuple(str(c) for c in data.get("candidates", ())),
                 related=tuple(str(r) for r in data.get("related", ())),
+                workflow_execution_id=_opt(data.get("workflow_execution_id")),
             )
         except (KeyError, TypeError, ValueError):
             return None

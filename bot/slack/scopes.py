@@ -20,6 +20,14 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     # The thread's first message, for a mention without an identifier in a thread: the history
     # scope of the conversation's kind (the DM's im:history also brings message.im events).
     "conversations.replies": ("channels:history", "groups:history", "im:history", "mpim:history"),
+    # Who may add the workflow step. Disputed: Slack's API data names app_configurations:write,
+    # the method's docs page says "No scopes required"; we follow the docs page (a bot token
+    # cannot hold app_configurations:write) and report a missing_scope answer via `check`.
+    "functions.distributions.permissions.set": (),
+    "functions.distributions.permissions.list": (),
+    # The app id for the call above when auth.test lacks it; users:read per Slack's API data for
+    # bots.info (https://docs.slack.dev/reference/methods/bots.info).
+    "bots.info": ("users:read",),
 }
 
 REQUIRED_BOT_SCOPES: dict[str, str] = {
@@ -32,7 +40,10 @@ REQUIRED_BOT_SCOPES: dict[str, str] = {
         "mention or when their response_url has expired"
     ),
     "usergroups:read": "checking that the person is in a user group allowed to see profiles",
-    "users:read": "telling whether a message's author belongs to another organisation",
+    "users:read": (
+        "telling whether a message's author, or the person a workflow step runs for, belongs to "
+        "another organisation"
+    ),
     "users:read.email": "looking up a Slack Connect customer by the email on their Slack profile",
     "channels:read": "refusing to share into a public channel shared with another organisation",
     "groups:read": "refusing to share into a private channel shared with another organisation",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk import WebClient
@@ -16,6 +16,7 @@ from bot.slack.context import CardContexts
 from bot.slack.history import RecentLookups
 from bot.slack.jobs import JobRunner
 from bot.slack.share_policy import SharePolicy
+from bot.slack.step_distribution import StepAvailability
 from bot.state.interfaces import StateBundle
 
 
@@ -34,6 +35,12 @@ class AppServices:
     access: AccessChecker
     contexts: CardContexts
     history: RecentLookups  # each person's recent lookups, for the Home tab
+    # Who may add the workflow step, as the last distribution sync left it (step_distribution.py)
+    steps: StepAvailability = field(default_factory=StepAvailability)
+
+    def sync_workflow_step(self) -> None:
+        """Set who may add the workflow step, in the background (on start, membership changes)."""
+        self.steps.request_sync(self.jobs, self.web_client, self.access)
 
     def health(self) -> dict[str, Any]:
         """Safe operational facts for /healthz: Segment circuit breaker and jobs waiting."""

@@ -24,6 +24,7 @@ import httpx
 from bot.sandbox import credentials as test_secrets
 from bot.sandbox.profile_api import ProfileApiSandbox
 from bot.sandbox.slack_api import SlackApiSandbox
+from tests.support.step_manifest import declare_step
 
 REPO = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -241,6 +242,7 @@ def stand_ins(*, scopes: str | None = None) -> Iterator[tuple[ProfileApiSandbox,
         SlackApiSandbox(bot_token=test_secrets.SLACK_BOT_TOKEN, **options) as slack,
     ):
         slack.add_usergroup(GROUP_ID, GROUP_HANDLE, [MEMBER])
+        declare_step(slack)  # the app as created from manifest.yml has the workflow step
         yield sandbox, slack
 
 

@@ -25,6 +25,7 @@ from bot.settings import Settings, load_settings
 from bot.slack.services import AppServices
 from bot.wiring import build_access_checker, build_app, build_services, build_wsgi
 from tests.support.blockkit import assert_valid_message, assert_valid_view
+from tests.support.step_manifest import declare_step
 
 TEAM = "T0SANDBOX"
 OTHER_TEAM = "T0OTHERORG"
@@ -119,6 +120,7 @@ class BotHarness:
         slack_api.add_channel(CHANNEL, name="cust-support")
         slack_api.add_channel(EXT_CHANNEL, name="acme-shared", is_ext_shared=True)
         slack_api.add_channel(NOBOT_CHANNEL, name="no-bot", is_member=False)
+        declare_step(slack_api)  # the app as created from manifest.yml has the workflow step
 
     # -- sending --------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from bot.slack.listeners import (
     actions,
     commands,
     events,
+    functions,
     home,
     mentions,
     messages,
@@ -18,8 +19,8 @@ from bot.slack.services import AppServices
 
 
 def register_listeners(app: App, services: AppServices) -> None:
-    """Register commands, shortcuts, buttons, view submissions, events, DMs, mentions and the
-    Home tab on `app`."""
+    """Register commands, shortcuts, buttons, view submissions, events, DMs, mentions, the
+    Home tab and workflow steps on `app`."""
     commands.register(app, services)
     shortcuts.register(app, services)
     actions.register(app, services)
@@ -28,3 +29,4 @@ def register_listeners(app: App, services: AppServices) -> None:
     messages.register(app, services)
     mentions.register(app, services)
     home.register(app, services)
+    functions.register(app, services)
