@@ -20,6 +20,9 @@ from typing import TextIO
 import httpx
 
 from bot.sandbox import ProfileApiSandbox, SlackApiSandbox, command_body, sign_headers
+from bot.slack.cards.options import CardOptions
+from bot.slack.cards.step_outputs import step_definition
+from bot.slack.component_ids import LOOKUP_STEP
 from bot.terminal_card import render_message
 
 OFFLINE_USER = "U0OFFLINE1"
@@ -67,6 +70,8 @@ def run_offline(
         slack.add_user(OFFLINE_USER, email="cs.agent@example.com", name="cs-agent")
         slack.add_usergroup(OFFLINE_GROUP[0], OFFLINE_GROUP[1], [OFFLINE_USER])
         settings = offline_settings(profile_api, slack, bot_token=bot_token, bot_port=bot_port)
+        # As an app created from manifest.yml, the Slack sandbox knows the workflow step.
+        slack.declare_function(LOOKUP_STEP, step_definition(CardOptions()))
         if env_file is not None:
             _write_env_file(env_file, settings)
         stream.write(_instructions(profile_api, slack, settings, env_file))

@@ -307,3 +307,16 @@ def test_the_workflow_step_is_declared_as_slack_expects(manifest: dict[str, Any]
     # Custom steps need an org-ready app and the remote runtime.
     assert manifest["settings"]["org_deploy_enabled"] is True
     assert manifest["settings"]["function_runtime"] == "remote"
+
+
+def test_the_step_definition_in_code_matches_the_manifest() -> None:
+    """`profile-bot offline` declares the step from code; its names and types are the manifest's."""
+    from bot.slack.cards.options import CardOptions
+    from bot.slack.cards.step_outputs import step_definition
+
+    declared = yaml.safe_load((REPO / "manifest.yml").read_text())["functions"]["lookup_customer"]
+    ours = step_definition(CardOptions())
+    for key in ("input_parameters", "output_parameters"):
+        assert {name: (p["type"], bool(p.get("is_required"))) for name, p in ours[key].items()} == {
+            name: (p["type"], bool(p.get("is_required"))) for name, p in declared[key].items()
+        }

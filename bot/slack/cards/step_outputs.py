@@ -150,3 +150,26 @@ def _plain(text: str) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def step_definition(options: CardOptions) -> dict[str, Any]:
+    """The step's parameters in manifest.yml's shape (names and types; tests/test_manifest.py
+    keeps the two in step), for a Slack sandbox that stands for an app created from it."""
+
+    def param(kind: str, title: str, required: bool = False) -> dict[str, Any]:
+        return {"type": kind, "title": title, "is_required": required}
+
+    outputs = {
+        name: param("string", name.replace("_", " ").capitalize())
+        for name in step_output_names(options)
+    }
+    outputs[OUTPUT_FOUND] = param("boolean", "Customer found", True)
+    return {
+        "title": "Look up customer in Segment",
+        "input_parameters": {
+            "identifier": param("string", "Customer", True),
+            "requested_by": param("slack#/types/user_id", "Requested by", True),
+            "channel": param("slack#/types/channel_id", "Results will be posted in"),
+        },
+        "output_parameters": outputs,
+    }
