@@ -74,6 +74,9 @@ def test_s32_malformed_bodies_get_401_or_400_never_500(tmp_path: Path) -> None:
         bot = BotProcess.bot("run", "--mode", "http", environ=child_environ(settings), cwd=tmp_path)
         try:
             bot.wait_http_ready(port)
+            # The worker's start-up work (the workflow step's distribution) ends in this call;
+            # what the malformed bodies cause is counted from then on.
+            slack.wait_for_calls("functions.distributions.permissions.set", timeout=10)
             calls_before = [call.method for call in slack.calls()]
             for content_type, body in MALFORMED:
                 forged = _post(port, content_type, body, test_secrets.SLACK_OTHER_SIGNING_SECRET)
