@@ -9,6 +9,9 @@ from typing import Any
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
+from bot.identifiers import Identifier
+from bot.segment.errors import ProfileApiError
+from bot.segment.lookup import FetchedProfile
 from bot.slack import cards, payloads
 from bot.slack.audit_trail import audit
 from bot.slack.cards.notices import BUSY_TEXT, LOOKUP_FAILED_TEXT, modal_not_opened_text
@@ -137,3 +140,24 @@ def open_loading_then(
         notify_text_later(services.jobs, client, body, modal_not_opened_text(error.code, again))
         return
     run_for_modal(services, client, label, view_id, lambda: work(view_id))
+
+
+def fetch_for_modal(
+    services: AppServices,
+    client: WebClient,
+    context: CardContext,
+    view_id: str | None,
+    *,
+    action: str,
+) -> tuple[Identifier, FetchedProfile] | None:
+    """The card's identifier and profile (usually from the cache) for a modal job; on failure
+    the modal shows the error, the attempt is audited as `action`, and None is returned."""
+    ident = context.identifier
+    if ident is None:
+        return None
+    try:
+        return ident, services.profiles.fetch_profile(ident)
+    except ProfileApiError as error:
+        audit(services, context, action=action, outcome=error.kind.value, identifier=ident)
+        update_modal(client, view_id, cards.build_error_view(error, ident))
+        return None

@@ -7,13 +7,17 @@ from typing import Any
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
-from bot.segment.errors import ProfileApiError
 from bot.slack import cards, payloads
 from bot.slack.audit_trail import audit
 from bot.slack.cards.notices import ALL_TRAITS_AGAIN
 from bot.slack.context import CardContext
 from bot.slack.delivery import update_modal
-from bot.slack.listeners.common import card_for_actor, open_loading_then, run_for_modal
+from bot.slack.listeners.common import (
+    card_for_actor,
+    fetch_for_modal,
+    open_loading_then,
+    run_for_modal,
+)
 from bot.slack.services import AppServices
 
 
@@ -67,15 +71,10 @@ def show_page(
     view_id: str | None,
 ) -> None:
     """Job body: fetch the profile (usually from the cache) and show one page of its traits."""
-    ident = context.identifier
-    if ident is None:
+    fetched = fetch_for_modal(services, client, context, view_id, action="page")
+    if fetched is None:
         return
-    try:
-        result = services.profiles.fetch_profile(ident)
-    except ProfileApiError as error:
-        audit(services, context, action="page", outcome=error.kind.value, identifier=ident)
-        update_modal(client, view_id, cards.build_error_view(error, ident))
-        return
+    ident, result = fetched
     view = cards.build_all_traits_view(
         result.profile, services.cards, ref=ref, page=page, private_metadata=ref
     )

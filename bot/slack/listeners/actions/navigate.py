@@ -12,7 +12,6 @@ from typing import Any
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
-from bot.segment.errors import ProfileApiError
 from bot.slack import cards, payloads
 from bot.slack.audit_trail import audit
 from bot.slack.cards.notices import (
@@ -23,7 +22,7 @@ from bot.slack.cards.notices import (
 )
 from bot.slack.context import CardContext
 from bot.slack.delivery import ModalError, notify_text_later, open_for_click, update_modal
-from bot.slack.listeners.common import card_for_actor, run_for_modal
+from bot.slack.listeners.common import card_for_actor, fetch_for_modal, run_for_modal
 from bot.slack.lookup_flow import lookup_to_modal
 from bot.slack.services import AppServices
 
@@ -45,15 +44,10 @@ def show_people(
     services: AppServices, client: WebClient, context: CardContext, ref: str, view_id: str
 ) -> None:
     """Job body: the account (from the cache when fresh) and its people."""
-    ident = context.identifier
-    if ident is None:
+    fetched = fetch_for_modal(services, client, context, view_id, action="people")
+    if fetched is None:
         return
-    try:
-        result = services.profiles.fetch_profile(ident)
-    except ProfileApiError as error:
-        audit(services, context, action="people", outcome=error.kind.value, identifier=ident)
-        update_modal(client, view_id, cards.build_error_view(error, ident))
-        return
+    ident, result = fetched
     audit(
         services,
         context,
