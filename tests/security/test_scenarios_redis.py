@@ -145,8 +145,9 @@ def test_s35_planted_card_context_is_refused(shared_bot: BotHarness, attacker: A
         sent = bot.post_action(
             "profile_all_traits", button(card, "profile_all_traits")["value"], user=MEMBER_2
         )
-    assert_acked(sent)
-    assert "expired" in card_text(bot.wait_response(sent.response_url))
+        # The context is read after the ack (in the button's job): listen until its answer.
+        assert_acked(sent)
+        assert "expired" in card_text(bot.wait_response(sent.response_url))
     assert bot.slack.calls("views.open") == [] and bot.sandbox.requests() == []
     assert any("card context" in message for message in alerts.messages)
     assert all(CARLOS not in message for message in alerts.messages)
