@@ -29,7 +29,13 @@ from bot.slack.cards.blocks import (
     modal,
     section,
 )
-from bot.slack.cards.common import customer_name, fetched_line, segment_url, visible_items
+from bot.slack.cards.common import (
+    card_title,
+    fetched_line,
+    looked_up_text,
+    segment_url,
+    visible_items,
+)
 from bot.slack.cards.errors import section_error_line
 from bot.slack.cards.options import CardOptions
 from bot.slack.cards.people import cap_note, person_blocks
@@ -40,20 +46,10 @@ from bot.trait_policy import canonical_key
 PEOPLE_TEXT = 3000
 
 
-def account_name(profile: Profile, options: CardOptions) -> str:
-    """The header text: the account's name trait, else the group id looked up."""
-    return customer_name(profile.traits, options.policy) or profile.identifier.display()
-
-
 def looked_up_line(profile: Profile) -> str:
-    """What was looked up, as plain text (data can't format or link there); says so when only
-    the exact typed case matched, as the person card does."""
-    ident = profile.identifier
-    looked_up = t.truncate(ident.display(), 300)
-    if ident.exact:
-        looked_up += " · matched exactly as typed (the lowercase form has no profile)"
+    """What was looked up, marked as an account (and as partial when a section failed)."""
     partial = " · ⚠️ partial" if profile.is_partial else ""
-    return f"🏢 Account · {looked_up}{partial}"
+    return f"🏢 Account · {looked_up_text(profile)}{partial}"
 
 
 def _pinned_keys(profile: Profile, options: CardOptions) -> set[str]:
@@ -141,7 +137,7 @@ def account_blocks(
 ) -> list[Block]:
     """The account card's blocks: name, key traits, classes, people, buttons, footer."""
     blocks: list[Block] = [
-        header(account_name(profile, options), emoji=False),
+        header(card_title(profile, options.policy), emoji=False),
         data_context(looked_up_line(profile)),
         divider(),
         *_trait_blocks(profile, options),

@@ -109,3 +109,18 @@ def age_text(seconds: float) -> str:
     if seconds < 86400:
         return f"{int(seconds // 3600)} h ago"
     return f"{int(seconds // 86400):,} d ago"
+
+
+def card_title(profile: Profile, policy: TraitPolicy) -> str:
+    """A card's header text: the name trait (else the email trait), else the id looked up."""
+    return customer_name(profile.traits, policy) or profile.identifier.display()
+
+
+def looked_up_text(profile: Profile) -> str:
+    """The identifier looked up, as plain text (data can't format or link there); says so when
+    only the exact typed case (not lowercase) matched."""
+    ident = profile.identifier
+    looked_up = t.truncate(ident.display(), 300)
+    if ident.exact:
+        looked_up += " · matched exactly as typed (the lowercase form has no profile)"
+    return looked_up

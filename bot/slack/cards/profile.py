@@ -16,7 +16,6 @@ from bot.segment.models import (
 )
 from bot.slack import component_ids as ids
 from bot.slack.cards import sections
-from bot.slack.cards import text as t
 from bot.slack.cards.account import build_account_message, build_account_view
 from bot.slack.cards.blocks import (
     Block,
@@ -29,7 +28,12 @@ from bot.slack.cards.blocks import (
     message,
     modal,
 )
-from bot.slack.cards.common import customer_name, fetched_line, segment_url
+from bot.slack.cards.common import (
+    card_title,
+    fetched_line,
+    looked_up_text,
+    segment_url,
+)
 from bot.slack.cards.errors import section_error_line
 from bot.slack.cards.options import CardOptions
 from bot.wording import plural
@@ -46,20 +50,10 @@ _SECTIONS: tuple[_Section, ...] = (
 )
 
 
-def display_name(profile: Profile, options: CardOptions) -> str:
-    """The header text: the customer's name, else email trait, else the identifier looked up."""
-    return customer_name(profile.traits, options.policy) or profile.identifier.display()
-
-
 def looked_up_line(profile: Profile) -> str:
-    """What was looked up (plain text: the identifier can't format, link or make emoji); says
-    so when only the exact typed case (not lowercase) matched."""
-    ident = profile.identifier
-    looked_up = t.truncate(ident.display(), 300)
-    if ident.exact:
-        looked_up += " · matched exactly as typed (the lowercase form has no profile)"
+    """What was looked up (and that the profile is partial when a section failed)."""
     partial = " · ⚠️ partial profile" if profile.is_partial else ""
-    return f"🔍 {looked_up}{partial}"
+    return f"🔍 {looked_up_text(profile)}{partial}"
 
 
 def card_buttons(profile: Profile, options: CardOptions, ref: str) -> Block:
@@ -86,7 +80,7 @@ def card_blocks(
     policy = options.policy
     errors = list(profile.errors)
     blocks: list[Block] = [
-        header(display_name(profile, options), emoji=False),
+        header(card_title(profile, options.policy), emoji=False),
         data_context(looked_up_line(profile)),
     ]
     if SECTION_EXTERNAL_IDS in errors:
