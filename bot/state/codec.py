@@ -25,6 +25,8 @@ from bot.state.interfaces import CacheEntry, NotFoundEntry
 FORMAT_VERSION = 3
 # Card contexts and shared lookup errors: unchanged, so cards keep working across the upgrade.
 CONTEXT_FORMAT_VERSION = 1
+# Each person's recent lookups (the Home tab).
+HISTORY_FORMAT_VERSION = 1
 
 
 class CodecError(ValueError):
@@ -236,6 +238,19 @@ def encode_context(data: Mapping[str, Any]) -> bytes:
 def decode_context(data: bytes) -> dict[str, Any]:
     """The context `encode_context` wrote; CodecError when the bytes are not one."""
     return _mapping(_loads(data, CONTEXT_FORMAT_VERSION).get("context"))
+
+
+def encode_history(entries: list[dict[str, Any]]) -> bytes:
+    """JSON bytes for a person's recent lookups."""
+    return _dumps({"v": HISTORY_FORMAT_VERSION, "history": entries})
+
+
+def decode_history(data: bytes) -> list[dict[str, Any]]:
+    """The entries `encode_history` wrote; CodecError when the bytes are not that."""
+    entries = _loads(data, HISTORY_FORMAT_VERSION).get("history")
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise CodecError("stored history is not a list of entries")
+    return entries
 
 
 def encode_error(error: ProfileApiError) -> bytes:

@@ -3,37 +3,15 @@ every other value, with a TTL."""
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
 from bot.state.cipher import ValueCipher
-from bot.state.codec import CodecError
+from bot.state.codec import decode_history, encode_history
 from bot.state.interfaces import HistoryStore
 from bot.state.shared.link import Clock, RedisLink, RedisUnavailable
 from bot.state.shared.sealed import SealedValues
 from bot.state.shared.stores import _MemoryWindow
-
-HISTORY_FORMAT_VERSION = 1
-
-
-def encode_history(entries: list[dict[str, Any]]) -> bytes:
-    """Versioned JSON bytes for a list of history entries."""
-    return json.dumps({"v": HISTORY_FORMAT_VERSION, "history": entries}).encode()
-
-
-def decode_history(data: bytes) -> list[dict[str, Any]]:
-    """The entries `encode_history` wrote; CodecError when the bytes are not that."""
-    try:
-        document = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CodecError("stored history is not JSON") from exc
-    if not isinstance(document, dict) or document.get("v") != HISTORY_FORMAT_VERSION:
-        raise CodecError("stored history has another format version")
-    entries = document.get("history")
-    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        raise CodecError("stored history is not a list of entries")
-    return entries
 
 
 class RedisHistoryStore:
