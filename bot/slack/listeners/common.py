@@ -131,14 +131,25 @@ def open_loading_then(
     again: str,
     label: str,
     work: Callable[[str], None],
+    replace_top_when_full: bool = False,
 ) -> None:
     """Open (or push) a loading modal for the click now; then `work(view_id)` as a job. When
-    Slack refuses the window, the person is told why (too late, or a permission) and `again`."""
+    Slack refuses the window, the person is told why (too late, or a permission) and `again`.
+
+    Slack stacks at most three windows (push_limit_reached after a root and two pushed); with
+    `replace_top_when_full` (going back and forth between linked cards) the window clicked in
+    is replaced instead."""
+    view = cards.build_loading_view(loading_text)
     try:
-        view_id = open_for_click(client, body, cards.build_loading_view(loading_text))
+        view_id = open_for_click(client, body, view)
     except ModalError as error:
-        notify_text_later(services.jobs, client, body, modal_not_opened_text(error.code, again))
-        return
+        current = payloads.view_id(body) if replace_top_when_full else None
+        if not (
+            error.code == "push_limit_reached" and current and update_modal(client, current, view)
+        ):
+            notify_text_later(services.jobs, client, body, modal_not_opened_text(error.code, again))
+            return
+        view_id = current
     run_for_modal(services, client, label, view_id, lambda: work(view_id))
 
 

@@ -18,11 +18,10 @@ from bot.slack.cards.notices import (
     LINK_GONE_TEXT,
     OPEN_AGAIN,
     PEOPLE_AGAIN,
-    modal_not_opened_text,
 )
 from bot.slack.context import CardContext
-from bot.slack.delivery import ModalError, notify_text_later, open_for_click, update_modal
-from bot.slack.listeners.common import card_for_actor, fetch_for_modal, run_for_modal
+from bot.slack.delivery import notify_text_later, update_modal
+from bot.slack.listeners.common import card_for_actor, fetch_for_modal, open_loading_then
 from bot.slack.lookup_flow import lookup_to_modal
 from bot.slack.services import AppServices
 
@@ -34,10 +33,16 @@ def handle_people(services: AppServices, ack: Ack, body: dict[str, Any], client:
     context = card_for_actor(services, client, body, ref)
     if context is None:
         return
-    view_id = open_or_replace(services, client, body, "Loading people…", PEOPLE_AGAIN)
-    if view_id is not None:
-        work = partial(show_people, services, client, context, ref, view_id)
-        run_for_modal(services, client, "people", view_id, work)
+    open_loading_then(
+        services,
+        client,
+        body,
+        loading_text="Loading people…",
+        again=PEOPLE_AGAIN,
+        label="people",
+        work=partial(show_people, services, client, context, ref),
+        replace_top_when_full=True,
+    )
 
 
 def show_people(
@@ -75,25 +80,13 @@ def handle_open_linked(
     if target is None:
         notify_text_later(services.jobs, client, body, LINK_GONE_TEXT)
         return
-    view_id = open_or_replace(services, client, body, "Looking up…", OPEN_AGAIN)
-    if view_id is not None:
-        work = partial(lookup_to_modal, services, client, context, target, view_id)
-        run_for_modal(services, client, "open linked card", view_id, work)
-
-
-def open_or_replace(
-    services: AppServices, client: WebClient, body: dict[str, Any], loading: str, again: str
-) -> str | None:
-    """A loading window for the click: a new modal, or pushed over the one clicked in. Slack
-    stacks at most three windows (push_limit_reached after a root and two pushed): going on
-    from people to accounts and back then replaces the top window instead. None (the person
-    told why) when no window could be had."""
-    view = cards.build_loading_view(loading)
-    try:
-        return open_for_click(client, body, view)
-    except ModalError as error:
-        current = payloads.view_id(body)
-        if error.code == "push_limit_reached" and current and update_modal(client, current, view):
-            return current
-        notify_text_later(services.jobs, client, body, modal_not_opened_text(error.code, again))
-        return None
+    open_loading_then(
+        services,
+        client,
+        body,
+        loading_text="Looking up…",
+        again=OPEN_AGAIN,
+        label="open linked card",
+        work=partial(lookup_to_modal, services, client, context, target),
+        replace_top_when_full=True,
+    )
