@@ -12,13 +12,12 @@ import json
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.lookup_bench import forget, service_for
+from bench.lookup_bench import concurrent_identical_lookups, forget, service_for
 from bot.identifiers import Identifier
 from bot.sandbox.data import DEFAULT_CUSTOMERS_PATH
 from bot.sandbox.faults import Fault
@@ -74,22 +73,9 @@ def request_counts(sandbox: ProfileApiSandbox) -> None:
     print(f"     cold, trait-class catalogue warm: {cold}   (2 + {PEOPLE} = {2 + PEOPLE})")
     print(f"     warm (cached): {warm}")
     forget(service, TENFOLD)
-    sandbox.add_fault(Fault(route="*", latency=LATENCY))
-    barrier = threading.Barrier(20)
-    before = service.client.request_count
-
-    def lookup() -> None:
-        barrier.wait()
-        service.fetch_profile(TENFOLD)
-
-    threads = [threading.Thread(target=lookup) for _ in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    sandbox.clear_faults()
+    sent = concurrent_identical_lookups(service, sandbox, TENFOLD)
     print("2. 20 concurrent identical cold account lookups (150 ms per route)")
-    print(f"     upstream requests: {service.client.request_count - before}")
+    print(f"     upstream requests: {sent}")
     service.close()
 
 

@@ -57,6 +57,27 @@ def service_for(sandbox: ProfileApiSandbox, **env: str) -> ProfileService:
     return build_profile_service(settings, state=build_state(settings))
 
 
+def concurrent_identical_lookups(
+    service: ProfileService, sandbox: ProfileApiSandbox, ident: Identifier, count: int = 20
+) -> int:
+    """Upstream requests for `count` simultaneous cold lookups of `ident`, LATENCY per route."""
+    sandbox.add_fault(Fault(route="*", latency=LATENCY))
+    before = service.client.request_count
+    barrier = threading.Barrier(count)
+
+    def lookup() -> None:
+        barrier.wait()
+        service.fetch_profile(ident)
+
+    threads = [threading.Thread(target=lookup) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    sandbox.clear_faults()
+    return service.client.request_count - before
+
+
 def forget(service: ProfileService, ident: Identifier) -> None:
     service.cache.put(service.cache_key(ident), NotFoundEntry(0.0), 0)
 
@@ -145,22 +166,9 @@ def request_counts(sandbox: ProfileApiSandbox, known: Identifier, other: Identif
     )
     fresh.close()
     forget(service, known)
-    sandbox.add_fault(Fault(route="*", latency=LATENCY))
-    before = service.client.request_count
-    barrier = threading.Barrier(20)
-
-    def lookup() -> None:
-        barrier.wait()
-        service.fetch_profile(known)
-
-    threads = [threading.Thread(target=lookup) for _ in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    sandbox.clear_faults()
+    sent = concurrent_identical_lookups(service, sandbox, known)
     print("3. 20 concurrent identical cold lookups (150 ms per route)")
-    print(f"     upstream requests: {service.client.request_count - before}")
+    print(f"     upstream requests: {sent}")
     service.close()
 
 
